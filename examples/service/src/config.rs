@@ -1,0 +1,57 @@
+//! Configuration from the environment, attesting itself with `#[derive(Attest)]`.
+
+use std::net::SocketAddr;
+
+use readiness_core::Attest;
+use readiness_core::secrets::SecretString;
+
+/// Where to listen and what to connect to. A problem here stops the service: it cannot run.
+#[derive(Attest)]
+#[attest(control = "security.data.secrets", name = "secrets:settings")]
+pub(crate) struct Settings {
+    /// `HOST:PORT`; port 0 picks a free one.
+    #[attest(env = "ADDR", default = "127.0.0.1:3000")]
+    pub(crate) addr: SocketAddr,
+    /// `sqlite:…` or `postgres://…`; an SQLite file of the service's own when unset.
+    #[attest(env = "DATABASE_URL", secret, file)]
+    pub(crate) database_url: Option<SecretString>,
+    /// The bearer token that unlocks readiness details.
+    #[attest(env = "READINESS_TOKEN", secret, file, min_len = 16)]
+    pub(crate) readiness_token: Option<SecretString>,
+    /// 64 hex characters: the ed25519 seed that signs `/readiness/attestation`.
+    #[attest(env = "ATTESTATION_KEY", secret, file, min_len = 64)]
+    pub(crate) attestation_key: Option<SecretString>,
+    /// How long to keep serving after SIGTERM, with readiness failing.
+    #[attest(env = "DRAIN_MS", default = "5000")]
+    pub(crate) drain_ms: u64,
+}
+
+/// The token-signing secret. Without it the service still starts, and the `secrets:jwt` check
+/// fails with what to do.
+#[derive(Attest)]
+#[attest(control = "security.data.secrets", name = "secrets:jwt")]
+pub(crate) struct Secrets {
+    /// Signs and verifies tokens; at least 32 random characters.
+    // Loaded and attested now; the JWT-protected routes that read it come with the HTTP probes.
+    #[allow(dead_code)]
+    #[attest(env = "JWT_SECRET", secret, file, min_len = 32)]
+    pub(crate) jwt_secret: SecretString,
+}
+
+/// The ed25519 signing key from `ATTESTATION_KEY` (64 hex characters).
+pub(crate) fn signing_key(seed: &SecretString) -> Result<readiness_axum::SigningKey, String> {
+    use readiness_core::secrets::ExposeSecret;
+    let text = seed.expose_secret().trim();
+    let mut bytes = [0_u8; 32];
+    if text.len() != 64 {
+        return Err("ATTESTATION_KEY must be 64 hex characters".to_owned());
+    }
+    for (index, byte) in bytes.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&text[index * 2..index * 2 + 2], 16)
+            .map_err(|_| "ATTESTATION_KEY must be 64 hex characters".to_owned())?;
+    }
+    Ok(readiness_axum::SigningKey::from_bytes(&bytes))
+}
+
+/// The SQLite database used when `DATABASE_URL` is unset.
+pub(crate) const DEFAULT_DATABASE_URL: &str = "sqlite:example-service.sqlite?mode=rwc";

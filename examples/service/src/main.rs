@@ -1,0 +1,126 @@
+//! The reference user of readiness: an axum service that attests its own production readiness.
+//!
+//! Configuration, all optional:
+//!
+//! | variable | meaning | default |
+//! |---|---|---|
+//! | `ADDR` | where to listen; port `0` picks a free one | `127.0.0.1:3000` |
+//! | `DATABASE_URL` (or `DATABASE_URL_FILE`) | `sqlite:…` or `postgres://…` | an SQLite file of its own, `example-service.sqlite` |
+//! | `JWT_SECRET` (or `JWT_SECRET_FILE`) | the token-signing secret, at least 32 random characters | none: `secrets:jwt` fails |
+//! | `READINESS_TOKEN` (or `READINESS_TOKEN_FILE`) | the bearer token that unlocks readiness details, at least 16 characters | none: details for nobody |
+//! | `ATTESTATION_KEY` (or `ATTESTATION_KEY_FILE`) | 64 hex characters: the ed25519 seed signing `/readiness/attestation` | none: unsigned statement |
+//! | `DRAIN_MS` | how long to keep serving after SIGTERM, readiness failing | `5000` |
+//!
+//! The first line on stdout is `listening on http://HOST:PORT`; logs go to stderr.
+
+mod checks;
+mod config;
+mod db;
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::routing::get;
+use readiness_axum::{RequestMetrics, Routes, Shutdown};
+use readiness_core::control;
+use readiness_core::secrets::ExposeSecret;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    // Every log line goes through the masking writer; the `logs:masking` check proves it.
+    tracing_subscriber::fmt()
+        .with_writer(readiness_core::log_masking::MaskingWriter::new(std::io::stderr))
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .init();
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!("{error}");
+            eprintln!("example-service: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let settings = config::Settings::from_env()?;
+    // A missing or weak JWT_SECRET does not stop the service: the `secrets:jwt` check reports it.
+    let secrets = match config::Secrets::from_env() {
+        Ok(secrets) => Some(secrets),
+        Err(error) => {
+            tracing::warn!("{error}");
+            None
+        }
+    };
+    let database_url = settings.database_url.as_ref().map_or(config::DEFAULT_DATABASE_URL, |url| url.expose_secret());
+    let database = db::Database::connect(database_url).await?;
+
+    let metrics = RequestMetrics::new();
+    let shutdown = Shutdown::new().drain(Duration::from_millis(settings.drain_ms));
+    let readiness = checks::readiness(database.clone(), &metrics, &shutdown)?;
+
+    let mut routes = Routes::new(readiness.clone()).request_metrics(metrics.clone());
+    if let Some(token) = &settings.readiness_token {
+        routes = routes.secret_token(token);
+    }
+    if let Some(seed) = &settings.attestation_key {
+        routes = routes.signing_key(config::signing_key(seed)?, "example-service");
+    }
+    let app = app(database.clone(), &metrics).merge(routes.build()?);
+
+    let listener = tokio::net::TcpListener::bind(settings.addr)
+        .await
+        .map_err(|error| format!("cannot listen on {}: {error}", settings.addr))?;
+    let local = listener.local_addr()?;
+    // The first stdout line is a contract: tests and scripts read the address from it.
+    println!("listening on http://{local}");
+    tracing::info!(
+        %local,
+        database = database.kind(),
+        jwt_configured = secrets.is_some(),
+        details_token = settings.readiness_token.is_some(),
+        "example-service started"
+    );
+    axum::serve(listener, app).with_graceful_shutdown(shutdown.signal(readiness)).await?;
+    tracing::info!("example-service stopped");
+    Ok(())
+}
+
+/// The application's own routes, measured by the request-metrics layer.
+#[control(
+    "performance.monitoring.apm",
+    evidence = "RequestMetrics layer: request count, 5xx count and latency histogram, exported on /readiness/metrics"
+)]
+#[control("documentation.technical.api", evidence = "every route is listed with a curl example in README.md")]
+fn app(database: db::Database, metrics: &RequestMetrics) -> Router {
+    Router::new()
+        .route("/", get(|| async { "example-service: see /readiness\n" }))
+        .route("/api/orders", get(list_orders))
+        .route("/api/slow", get(slow))
+        .with_state(database)
+        .layer(metrics.layer())
+}
+
+async fn list_orders(
+    State(database): State<db::Database>,
+) -> Result<axum::Json<Vec<String>>, (axum::http::StatusCode, String)> {
+    database.order_ids().await.map(axum::Json).map_err(|error| {
+        tracing::warn!(%error, "listing orders failed");
+        (axum::http::StatusCode::SERVICE_UNAVAILABLE, "the database is unavailable\n".to_owned())
+    })
+}
+
+#[derive(serde::Deserialize)]
+struct SlowQuery {
+    ms: Option<u64>,
+}
+
+/// A request that takes a while (at most 10 s): shows graceful shutdown finishing it.
+async fn slow(Query(query): Query<SlowQuery>) -> String {
+    let wait = Duration::from_millis(query.ms.unwrap_or(1000).min(10_000));
+    tokio::time::sleep(wait).await;
+    format!("done after {} ms\n", wait.as_millis())
+}

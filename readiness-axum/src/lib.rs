@@ -1,0 +1,68 @@
+//! axum integration of [`readiness_core`]: serves a service's readiness on `/readiness`,
+//! `/liveness` and `/startup`.
+//!
+//! ```
+//! use axum::Router;
+//! use readiness_core::{CheckSpec, Outcome, Readiness};
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! let readiness = Readiness::builder()
+//!     .service("orders", "1.0.0")
+//!     .check_fn(CheckSpec::new("db:ping").critical(), |_| async { Outcome::pass() })
+//!     .build()
+//!     .unwrap();
+//! let app: Router = Router::new().merge(readiness_axum::routes(readiness));
+//! # let _ = app;
+//! # }
+//! ```
+//!
+//! | request | answer |
+//! |---|---|
+//! | `GET /readiness` | `application/health+json`, 200 for pass and warn, 503 for fail |
+//! | `GET /liveness` | the liveness checks only |
+//! | `GET /startup` | the startup and critical checks, until each passed once |
+//! | `GET /readiness?verbose&format=text` (or `Accept: text/plain`) | Kubernetes-style lines |
+//! | `GET /readiness?exclude=NAME` (repeatable) | without those checks; unknown names in `notes` |
+//! | `GET /readiness/{check}` | one check; 404 problem for an unknown name |
+//! | `GET /readiness/checklist` | every control: JSON, `text/html` or `text/markdown`; needs details |
+//! | `GET /readiness/metrics` | Prometheus text from cached results only |
+//! | `GET /readiness/attestation` | an in-toto Statement (a signed DSSE envelope with [`Routes::signing_key`]); needs details |
+//! | anything malformed | 400 (406 for an unmet `Accept`) with `application/problem+json` |
+//!
+//! Every answer carries `Cache-Control: no-store` and `X-Content-Type-Options: nosniff`.
+//! Anonymous callers see statuses only; outputs, observed values, evidence and the checklist
+//! need `Authorization: Bearer <token>` (see [`Routes::token`] and [`Details`]).
+
+#![deny(missing_docs)]
+
+mod metrics;
+mod problem;
+mod request;
+mod routes;
+mod shutdown;
+
+pub use ed25519_dalek::SigningKey;
+pub use metrics::{LATENCY_BUCKETS, MetricsSnapshot, RequestMetrics, RequestMetricsLayer, RequestMetricsService};
+pub use problem::{CONTENT_TYPE as PROBLEM_CONTENT_TYPE, Problem};
+pub use routes::{Details, Routes, RoutesError};
+pub use shutdown::Shutdown;
+
+use axum::Router;
+use readiness_core::Readiness;
+
+/// The readiness routes with the defaults: every path of the table above, details for nobody
+/// (no token is configured). Use [`Routes`] for a token, other paths or request metrics.
+pub fn routes<S>(readiness: Readiness) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    match Routes::new(readiness).build() {
+        Ok(router) => router,
+        Err(error) => unreachable!("the default routes are valid: {error}"),
+    }
+}
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

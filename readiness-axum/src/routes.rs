@@ -1,0 +1,485 @@
+//! The readiness routes and their options.
+
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use ed25519_dalek::SigningKey;
+use readiness_core::output::{Detail, checklist, health_json, html, in_toto, prometheus, text};
+use readiness_core::{Readiness, Report, Selection};
+use secrecy::SecretString;
+
+use crate::metrics::RequestMetrics;
+use crate::problem::Problem;
+use crate::request::{Format, is_authorized, negotiate, parse_query};
+
+/// Who may see details: outputs, observed values, evidence, source locations, the checklist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Details {
+    /// Nobody: every caller sees statuses only, and the checklist is refused.
+    Never,
+    /// Callers presenting `Authorization: Bearer <token>` with the configured token (the
+    /// default). Without a token configured, nobody.
+    #[default]
+    WhenAuthorized,
+    /// Everybody. Only for services that are not reachable from outside.
+    Always,
+}
+
+/// A route configuration that cannot work.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RoutesError {
+    /// A path does not start with `/`, ends with `/`, or has characters other than
+    /// `a-z A-Z 0-9 - _ . /`.
+    #[error("invalid path `{0}`: start with `/`, no trailing `/`, only letters, digits and `-_./`")]
+    InvalidPath(String),
+    /// Two routes have the same path.
+    #[error("two routes share the path `{0}`")]
+    DuplicatePath(String),
+    /// The detail token is shorter than 16 bytes.
+    #[error("the detail token is shorter than 16 bytes")]
+    WeakToken,
+}
+
+/// The paths of the routes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Paths {
+    readiness: String,
+    liveness: String,
+    startup: String,
+    checklist: String,
+    metrics: String,
+    attestation: String,
+}
+
+impl Default for Paths {
+    fn default() -> Self {
+        Self {
+            readiness: "/readiness".into(),
+            liveness: "/liveness".into(),
+            startup: "/startup".into(),
+            checklist: "/readiness/checklist".into(),
+            metrics: "/readiness/metrics".into(),
+            attestation: "/readiness/attestation".into(),
+        }
+    }
+}
+
+/// Builds the readiness routes. [`crate::routes`] is `Routes::new(readiness).build()` with the
+/// defaults.
+///
+/// ```
+/// use readiness_axum::{Details, Routes};
+/// use readiness_core::Readiness;
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let readiness = Readiness::builder().include_registered(false).build().unwrap();
+/// let router: axum::Router = Routes::new(readiness)
+///     .details(Details::WhenAuthorized)
+///     .token("a-long-random-detail-token")
+///     .readiness_path("/health/ready")
+///     .build()
+///     .unwrap();
+/// # let _ = router;
+/// # }
+/// ```
+#[must_use = "call `.build()` to get the router"]
+pub struct Routes {
+    readiness: Readiness,
+    details: Details,
+    token: Option<SecretString>,
+    paths: Paths,
+    metrics: Option<RequestMetrics>,
+    signing: Option<(SigningKey, String)>,
+}
+
+impl fmt::Debug for Routes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Routes")
+            .field("details", &self.details)
+            .field("token", &self.token.as_ref().map(|_| "[REDACTED]"))
+            .field("paths", &self.paths)
+            .field("metrics", &self.metrics.is_some())
+            .field("signing_key", &self.signing.as_ref().map(|(_, keyid)| keyid))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Routes {
+    /// The routes of `readiness` with the default paths and [`Details::WhenAuthorized`].
+    pub fn new(readiness: Readiness) -> Self {
+        Self {
+            readiness,
+            details: Details::default(),
+            token: None,
+            paths: Paths::default(),
+            metrics: None,
+            signing: None,
+        }
+    }
+
+    /// Who may see details.
+    pub fn details(mut self, details: Details) -> Self {
+        self.details = details;
+        self
+    }
+
+    /// The bearer token that unlocks details (at least 16 bytes). It is registered with the
+    /// masker, so it never appears in an output or a masked log line.
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        let token = token.into();
+        readiness_core::masking::register_secret(&token);
+        self.token = Some(SecretString::from(token));
+        self
+    }
+
+    /// Like [`Routes::token`], for a token already in a `SecretString`.
+    pub fn secret_token(self, token: &SecretString) -> Self {
+        self.token(secrecy::ExposeSecret::expose_secret(token).to_owned())
+    }
+
+    /// Where the readiness report is served (default `/readiness`); single checks are served
+    /// under it (`/readiness/{check}`).
+    pub fn readiness_path(mut self, path: impl Into<String>) -> Self {
+        self.paths.readiness = path.into();
+        self
+    }
+
+    /// Where the liveness report is served (default `/liveness`).
+    pub fn liveness_path(mut self, path: impl Into<String>) -> Self {
+        self.paths.liveness = path.into();
+        self
+    }
+
+    /// Where the startup report is served (default `/startup`).
+    pub fn startup_path(mut self, path: impl Into<String>) -> Self {
+        self.paths.startup = path.into();
+        self
+    }
+
+    /// Where the checklist is served (default `/readiness/checklist`).
+    pub fn checklist_path(mut self, path: impl Into<String>) -> Self {
+        self.paths.checklist = path.into();
+        self
+    }
+
+    /// Where the Prometheus metrics are served (default `/readiness/metrics`).
+    pub fn metrics_path(mut self, path: impl Into<String>) -> Self {
+        self.paths.metrics = path.into();
+        self
+    }
+
+    /// Where the in-toto attestation is served (default `/readiness/attestation`).
+    pub fn attestation_path(mut self, path: impl Into<String>) -> Self {
+        self.paths.attestation = path.into();
+        self
+    }
+
+    /// Signs the attestation with this ed25519 key: the route then answers a DSSE envelope
+    /// (`application/vnd.dsse.envelope.v1+json`) instead of a bare statement. `keyid` tells
+    /// verifiers which public key to use.
+    pub fn signing_key(mut self, key: SigningKey, keyid: impl Into<String>) -> Self {
+        self.signing = Some((key, keyid.into()));
+        self
+    }
+
+    /// Adds the request metrics of the application's routes to the Prometheus output.
+    pub fn request_metrics(mut self, metrics: RequestMetrics) -> Self {
+        self.metrics = Some(metrics);
+        self
+    }
+
+    /// Validates the configuration and builds the router.
+    ///
+    /// # Errors
+    ///
+    /// [`RoutesError`] for a malformed or duplicate path, or a token shorter than 16 bytes.
+    pub fn build<S>(self) -> Result<Router<S>, RoutesError>
+    where
+        S: Clone + Send + Sync + 'static,
+    {
+        let paths = &self.paths;
+        let all =
+            [&paths.readiness, &paths.liveness, &paths.startup, &paths.checklist, &paths.metrics, &paths.attestation];
+        for path in all {
+            let valid = path.len() > 1
+                && path.starts_with('/')
+                && !path.ends_with('/')
+                && !path.contains("//")
+                && path.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/'));
+            if !valid {
+                return Err(RoutesError::InvalidPath(path.to_string()));
+            }
+        }
+        for (index, path) in all.iter().enumerate() {
+            if all[..index].contains(path) {
+                return Err(RoutesError::DuplicatePath(path.to_string()));
+            }
+        }
+        if self.token.as_ref().is_some_and(|token| secrecy::ExposeSecret::expose_secret(token).len() < 16) {
+            return Err(RoutesError::WeakToken);
+        }
+        let paths = self.paths.clone();
+        let shared = Arc::new(Shared {
+            readiness: self.readiness,
+            details: self.details,
+            token: self.token,
+            metrics: self.metrics,
+            signing: self.signing,
+            rendered: Default::default(),
+        });
+        let trailing = format!("{}/", paths.readiness);
+        let single = format!("{}/{{check}}", paths.readiness);
+        let deeper = format!("{}/{{check}}/{{*rest}}", paths.readiness);
+        Ok(Router::new()
+            .route(&paths.readiness, get(readiness_handler))
+            .route(&paths.liveness, get(liveness_handler))
+            .route(&paths.startup, get(startup_handler))
+            .route(&paths.checklist, get(checklist_handler))
+            .route(&paths.metrics, get(metrics_handler))
+            .route(&paths.attestation, get(attestation_handler))
+            .route(&trailing, get(too_deep_handler))
+            .route(&single, get(single_check_handler))
+            .route(&deeper, get(too_deep_handler))
+            .with_state(shared))
+    }
+}
+
+/// What the handlers share.
+struct Shared {
+    readiness: Readiness,
+    details: Details,
+    token: Option<SecretString>,
+    metrics: Option<RequestMetrics>,
+    signing: Option<(SigningKey, String)>,
+    /// The last minimal health+json body of liveness, readiness and startup.
+    rendered: [Mutex<Option<Rendered>>; 3],
+}
+
+/// A rendered body and the [`Readiness::version`] it was rendered at.
+#[derive(Clone)]
+struct Rendered {
+    version: u64,
+    status: StatusCode,
+    body: Bytes,
+}
+
+impl Shared {
+    fn detail(&self, headers: &HeaderMap) -> Detail {
+        match self.details {
+            Details::Always => Detail::Full,
+            Details::Never => Detail::Minimal,
+            Details::WhenAuthorized if is_authorized(headers, self.token.as_ref()) => Detail::Full,
+            Details::WhenAuthorized => Detail::Minimal,
+        }
+    }
+
+    /// Refuses callers who may not see details.
+    fn require_details(&self, headers: &HeaderMap) -> Result<(), Problem> {
+        match (self.details, self.detail(headers)) {
+            (_, Detail::Full) => Ok(()),
+            (Details::Never, _) => {
+                Err(Problem::new(StatusCode::FORBIDDEN, "Forbidden", "details are disabled on this service"))
+            }
+            _ => Err(Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "Unauthorized",
+                "this page needs `Authorization: Bearer <token>` with the service's detail token",
+            )),
+        }
+    }
+}
+
+type AppState = State<Arc<Shared>>;
+
+/// Which report a probe route serves.
+#[derive(Clone, Copy)]
+enum Probe {
+    Liveness = 0,
+    Readiness = 1,
+    Startup = 2,
+}
+
+async fn readiness_handler(State(shared): AppState, RawQuery(query): RawQuery, headers: HeaderMap) -> Response {
+    probe(&shared, Probe::Readiness, query.as_deref(), &headers).await.unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn liveness_handler(State(shared): AppState, RawQuery(query): RawQuery, headers: HeaderMap) -> Response {
+    probe(&shared, Probe::Liveness, query.as_deref(), &headers).await.unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn startup_handler(State(shared): AppState, RawQuery(query): RawQuery, headers: HeaderMap) -> Response {
+    probe(&shared, Probe::Startup, query.as_deref(), &headers).await.unwrap_or_else(IntoResponse::into_response)
+}
+
+const REPORT_FORMATS: [Format; 3] = [Format::HealthJson, Format::Json, Format::Text];
+
+async fn probe(
+    shared: &Shared,
+    which: Probe,
+    raw_query: Option<&str>,
+    headers: &HeaderMap,
+) -> Result<Response, Problem> {
+    let query = parse_query(raw_query, true)?;
+    let format = negotiate(&query, headers, &REPORT_FORMATS)?;
+    let detail = shared.detail(headers);
+    let mut selection = match which {
+        Probe::Liveness => Selection::liveness(),
+        Probe::Readiness => Selection::readiness(),
+        Probe::Startup => Selection::startup(),
+    };
+    for name in &query.exclude {
+        selection = selection.exclude(name.clone());
+    }
+    // The hot path of a probe: nothing to run, nothing changed, the same body as last time.
+    let reusable = query.is_empty() && format == Format::HealthJson && detail == Detail::Minimal;
+    let slot = &shared.rendered[which as usize];
+    let version = shared.readiness.version();
+    if reusable && shared.readiness.is_cached(&selection) {
+        let cached = lock(slot).as_ref().filter(|rendered| rendered.version == version).cloned();
+        if let Some(rendered) = cached {
+            return Ok(respond(rendered.status, health_json::CONTENT_TYPE, rendered.body));
+        }
+    }
+    let report = shared.readiness.report(&selection).await.map_err(|_| not_found())?;
+    let status = status_of(&report);
+    let response = render_report(&report, format, detail, query.verbose);
+    if reusable && shared.readiness.is_cached(&selection) && shared.readiness.version() == version {
+        *lock(slot) = Some(Rendered { version, status, body: response.1.clone() });
+    }
+    Ok(respond(status, response.0, response.1))
+}
+
+async fn single_check_handler(
+    State(shared): AppState,
+    Path(name): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    single_check(&shared, &name, query.as_deref(), &headers).await.unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn single_check(
+    shared: &Shared,
+    name: &str,
+    raw_query: Option<&str>,
+    headers: &HeaderMap,
+) -> Result<Response, Problem> {
+    // An invalid name cannot be a check: 404, without echoing it.
+    if !readiness_core::is_valid_check_name(name) || shared.readiness.check_spec(name).is_none() {
+        return Err(not_found());
+    }
+    let query = parse_query(raw_query, false)?;
+    let format = negotiate(&query, headers, &REPORT_FORMATS)?;
+    let report = shared.readiness.report(&Selection::check(name)).await.map_err(|_| not_found())?;
+    let (content_type, body) = render_report(&report, format, shared.detail(headers), true);
+    Ok(respond(status_of(&report), content_type, body))
+}
+
+/// Paths under the readiness path that cannot name a check.
+async fn too_deep_handler() -> Response {
+    not_found().into_response()
+}
+
+fn not_found() -> Problem {
+    Problem::new(StatusCode::NOT_FOUND, "Not found", "no check has that name")
+}
+
+async fn checklist_handler(State(shared): AppState, RawQuery(query): RawQuery, headers: HeaderMap) -> Response {
+    checklist_page(&shared, query.as_deref(), &headers).await.unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn checklist_page(shared: &Shared, raw_query: Option<&str>, headers: &HeaderMap) -> Result<Response, Problem> {
+    let query = parse_query(raw_query, false)?;
+    let format = negotiate(&query, headers, &[Format::Json, Format::Html, Format::Markdown])?;
+    shared.require_details(headers)?;
+    let report = shared.readiness.checklist().await;
+    let mut response = match format {
+        Format::Html => respond(StatusCode::OK, html::CONTENT_TYPE, Bytes::from(html::render(&report))),
+        Format::Markdown => {
+            respond(StatusCode::OK, checklist::MARKDOWN_CONTENT_TYPE, Bytes::from(checklist::markdown(&report)))
+        }
+        _ => respond(StatusCode::OK, checklist::JSON_CONTENT_TYPE, Bytes::from(checklist::json(&report).to_string())),
+    };
+    if format == Format::Html {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(html::CONTENT_SECURITY_POLICY));
+    }
+    Ok(response)
+}
+
+async fn metrics_handler(State(shared): AppState, RawQuery(query): RawQuery, headers: HeaderMap) -> Response {
+    metrics_page(&shared, query.as_deref(), &headers).await.unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn metrics_page(shared: &Shared, raw_query: Option<&str>, headers: &HeaderMap) -> Result<Response, Problem> {
+    let query = parse_query(raw_query, false)?;
+    negotiate(&query, headers, &[Format::Prometheus])?;
+    let report = shared.readiness.snapshot().await;
+    let mut out = prometheus::MetricsWriter::new();
+    prometheus::write_report(&mut out, &report);
+    if let Some(metrics) = &shared.metrics {
+        metrics.write_prometheus(&mut out);
+    }
+    Ok(respond(StatusCode::OK, prometheus::CONTENT_TYPE, Bytes::from(out.finish())))
+}
+
+async fn attestation_handler(State(shared): AppState, RawQuery(query): RawQuery, headers: HeaderMap) -> Response {
+    attestation_page(&shared, query.as_deref(), &headers).await.unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn attestation_page(shared: &Shared, raw_query: Option<&str>, headers: &HeaderMap) -> Result<Response, Problem> {
+    let query = parse_query(raw_query, false)?;
+    negotiate(&query, headers, &[Format::Json])?;
+    shared.require_details(headers)?;
+    let report = shared.readiness.checklist().await;
+    let subject = in_toto::Subject::running_executable(report.service.name.clone()).map_err(|error| {
+        tracing::error!(%error, "cannot digest the running executable for the attestation");
+        Problem::new(StatusCode::SERVICE_UNAVAILABLE, "Unavailable", "the running executable cannot be read")
+    })?;
+    let statement = in_toto::statement(&report, &subject);
+    Ok(match &shared.signing {
+        Some((key, keyid)) => respond(
+            StatusCode::OK,
+            in_toto::ENVELOPE_CONTENT_TYPE,
+            Bytes::from(in_toto::envelope(&statement, key, keyid).to_string()),
+        ),
+        None => respond(StatusCode::OK, in_toto::STATEMENT_CONTENT_TYPE, Bytes::from(statement.to_string())),
+    })
+}
+
+fn status_of(report: &Report) -> StatusCode {
+    StatusCode::from_u16(report.status.http_code()).unwrap_or(StatusCode::SERVICE_UNAVAILABLE)
+}
+
+fn render_report(report: &Report, format: Format, detail: Detail, verbose: bool) -> (&'static str, Bytes) {
+    match format {
+        Format::Text => (text::CONTENT_TYPE, Bytes::from(text::render(report, detail, verbose))),
+        Format::Json => ("application/json", Bytes::from(health_json::render(report, detail).to_string())),
+        _ => (health_json::CONTENT_TYPE, Bytes::from(health_json::render(report, detail).to_string())),
+    }
+}
+
+fn lock(slot: &Mutex<Option<Rendered>>) -> std::sync::MutexGuard<'_, Option<Rendered>> {
+    slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn respond(status: StatusCode, content_type: &'static str, body: Bytes) -> Response {
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+            (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+        ],
+        body,
+    )
+        .into_response()
+}

@@ -1,0 +1,248 @@
+//! How a control is attested: by a check, by a declaration in code, by an operator, or waived.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use time::{Date, OffsetDateTime};
+
+/// The attestation state of a control, in order of precedence: a bound check decides over a
+/// declaration, a declaration over an operator record, and so on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AttestationState {
+    /// A bound check passes now.
+    Verified,
+    /// A bound check fails now.
+    Failing,
+    /// Code says the control is implemented, with a source location and evidence.
+    Declared,
+    /// An operator attested it, and the record has not expired.
+    Attested,
+    /// An operator record or a waiver has expired.
+    Expired,
+    /// Knowingly not implemented, with a justification and an expiry.
+    Waived,
+    /// Nothing speaks for the control.
+    Missing,
+}
+
+impl AttestationState {
+    /// Every state, in precedence order.
+    pub const ALL: [AttestationState; 7] = [
+        AttestationState::Verified,
+        AttestationState::Failing,
+        AttestationState::Declared,
+        AttestationState::Attested,
+        AttestationState::Expired,
+        AttestationState::Waived,
+        AttestationState::Missing,
+    ];
+
+    /// The lowercase name used in every output format.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            AttestationState::Verified => "verified",
+            AttestationState::Failing => "failing",
+            AttestationState::Declared => "declared",
+            AttestationState::Attested => "attested",
+            AttestationState::Expired => "expired",
+            AttestationState::Waived => "waived",
+            AttestationState::Missing => "missing",
+        }
+    }
+
+    /// Whether a profile that requires the control is content with this state: verified,
+    /// declared, attested and waived are; failing, expired and missing are not.
+    pub const fn satisfies_profile(self) -> bool {
+        matches!(
+            self,
+            AttestationState::Verified
+                | AttestationState::Declared
+                | AttestationState::Attested
+                | AttestationState::Waived
+        )
+    }
+}
+
+impl fmt::Display for AttestationState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where in the source a declaration was made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceLocation {
+    /// The file, relative to the crate's manifest directory as `file!()` gives it.
+    pub file: String,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column.
+    pub column: u32,
+    /// The module path (`module_path!()`).
+    pub module: String,
+}
+
+/// A declaration in code that an item implements a control.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Declaration {
+    /// The control id.
+    pub control: String,
+    /// What implements it and how, in a sentence.
+    pub evidence: String,
+    /// Where the declaration is, when it came from the `#[control]` attribute.
+    pub source: Option<SourceLocation>,
+    /// The name of the declared item (`fn api_routes`…), when known.
+    pub item: Option<String>,
+}
+
+impl Declaration {
+    /// A declaration without a source location, for the builder.
+    pub fn new(control: impl Into<String>, evidence: impl Into<String>) -> Self {
+        Self { control: control.into(), evidence: evidence.into(), source: None, item: None }
+    }
+}
+
+/// An operator's record that a control is in place.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperatorAttestation {
+    /// The control id.
+    pub control: String,
+    /// Who attests (a person or a team).
+    pub by: String,
+    /// The day of the attestation.
+    pub on: Date,
+    /// How long the attestation holds.
+    #[serde(with = "humantime_serde_compat")]
+    pub valid_for: Duration,
+    /// A link or reference to the evidence.
+    pub evidence: String,
+}
+
+impl OperatorAttestation {
+    /// The first instant at which the record no longer holds (midnight UTC after the last day).
+    pub fn expires_at(&self) -> OffsetDateTime {
+        self.on.midnight().assume_utc() + self.valid_for
+    }
+
+    /// Whether the record still holds at `now`.
+    pub fn is_valid_at(&self, now: OffsetDateTime) -> bool {
+        now < self.expires_at()
+    }
+}
+
+/// A justified decision not to implement a control, until a date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Waiver {
+    /// The control id.
+    pub control: String,
+    /// Why the control is not needed.
+    pub reason: String,
+    /// The last day the waiver holds.
+    pub until: Date,
+}
+
+impl Waiver {
+    /// Whether the waiver still holds at `now` (through the whole of its last day, UTC).
+    pub fn is_valid_at(&self, now: OffsetDateTime) -> bool {
+        now.date() <= self.until
+    }
+}
+
+/// Parses a duration such as `500ms`, `10s`, `365d` or `1h 30m`.
+///
+/// # Errors
+///
+/// A message saying what is wrong with the text.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text).map_err(|error| format!("invalid duration `{text}`: {error}"))
+}
+
+/// Parses a `YYYY-MM-DD` date.
+///
+/// # Errors
+///
+/// A message saying what is wrong with the text.
+pub fn parse_date(text: &str) -> Result<Date, String> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    Date::parse(text, &format).map_err(|error| format!("invalid date `{text}` (want YYYY-MM-DD): {error}"))
+}
+
+/// Formats a duration the way [`parse_duration`] reads it, in whole days when it is whole days
+/// (`365d`, not humantime's calendar-year arithmetic).
+pub fn format_duration(value: Duration) -> String {
+    const DAY: u64 = 86_400;
+    if value.subsec_nanos() == 0 && value.as_secs() % DAY == 0 && value.as_secs() > 0 {
+        format!("{}d", value.as_secs() / DAY)
+    } else {
+        humantime::format_duration(value).to_string()
+    }
+}
+
+mod humantime_serde_compat {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(value: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&super::format_duration(*value))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        humantime::parse_duration(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::{date, datetime};
+
+    #[test]
+    fn an_attestation_expires_after_its_validity() {
+        let record = OperatorAttestation {
+            control: "testing.qa.security".into(),
+            by: "AppSec".into(),
+            on: date!(2026 - 09 - 14),
+            valid_for: parse_duration("365d").unwrap(),
+            evidence: "https://wiki.example/pentest".into(),
+        };
+        assert!(record.is_valid_at(datetime!(2027-09-13 23:59 UTC)));
+        assert!(!record.is_valid_at(datetime!(2027-09-14 00:00 UTC)));
+        let json = serde_json::to_value(&record).unwrap();
+        assert_eq!(json["valid_for"], "365d");
+        assert_eq!(format_duration(Duration::from_millis(1500)), "1s 500ms");
+    }
+
+    #[test]
+    fn a_waiver_holds_through_its_last_day() {
+        let waiver =
+            Waiver { control: "security.network.ddos".into(), reason: "internal".into(), until: date!(2027 - 03 - 01) };
+        assert!(waiver.is_valid_at(datetime!(2027-03-01 23:00 UTC)));
+        assert!(!waiver.is_valid_at(datetime!(2027-03-02 00:00 UTC)));
+    }
+
+    #[test]
+    fn bad_dates_and_durations_are_explained() {
+        assert!(parse_date("2026-02-30").unwrap_err().contains("2026-02-30"));
+        assert!(parse_date("14/09/2026").is_err());
+        assert!(parse_duration("ten seconds").unwrap_err().contains("ten seconds"));
+        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+    }
+
+    #[test]
+    fn only_good_states_satisfy_a_profile() {
+        let good: Vec<_> = AttestationState::ALL.into_iter().filter(|s| s.satisfies_profile()).collect();
+        assert_eq!(
+            good,
+            [
+                AttestationState::Verified,
+                AttestationState::Declared,
+                AttestationState::Attested,
+                AttestationState::Waived
+            ]
+        );
+    }
+}

@@ -1,0 +1,94 @@
+//! **readiness**: a service attests its own production readiness.
+//!
+//! The service declares in code which items of a production-readiness checklist it implements,
+//! registers runtime self-checks that prove what a program can prove, records operator
+//! attestations for what only people can prove, and serves the result for orchestrators, people
+//! and auditors (see `readiness-axum` for the HTTP side).
+//!
+//! ```
+//! use std::time::Duration;
+//! use readiness_core::{CheckKind, CheckSpec, Outcome, Readiness, Selection, Status};
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! struct Pool { max: u32 }
+//!
+//! let readiness = Readiness::builder()
+//!     .service("orders", "1.4.2")
+//!     .state(Pool { max: 10 })
+//!     .check_fn(
+//!         CheckSpec::new("db:connections")
+//!             .control("performance.scalability.db-pooling")
+//!             .critical()
+//!             .timeout(Duration::from_millis(500)),
+//!         |ctx| async move {
+//!             let pool = ctx.state::<Pool>()?;
+//!             Ok::<_, readiness_core::MissingState>(Outcome::pass().observed(pool.max, "connections"))
+//!         },
+//!     )
+//!     .build()?;
+//!
+//! let report = readiness.readiness().await;
+//! assert_eq!(report.status, Status::Pass);
+//! assert_eq!(report.status.http_code(), 200);
+//!
+//! let checklist = readiness.checklist().await;
+//! let pooling = checklist.control("performance.scalability.db-pooling").unwrap();
+//! assert_eq!(pooling.attestation.as_str(), "verified");
+//! # Ok(()) }
+//! ```
+//!
+//! # Concepts
+//!
+//! * A [`catalog`] is a checklist of [`Control`]s; `osgb` and `requirements` are built in.
+//! * A [`Check`] proves controls at runtime and produces an [`Outcome`].
+//! * Each control gets an [`AttestationState`]: verified, failing, declared, attested, expired,
+//!   waived or missing.
+//! * A [`Profile`] says which controls are required.
+//! * A [`Report`] is one evaluation; [`output`] renders it.
+//!
+//! # Runner semantics
+//!
+//! Checks run concurrently (at most 64 at once by default), each with a timeout (800 ms) inside a
+//! report deadline (900 ms), so a report always answers within the deadline. A panicking check
+//! fails alone. Results are cached for a TTL (1 s) and concurrent reports share one run. Checks
+//! with an `interval` run in the background, with jitter, and reports only read their last
+//! result. `fail_after`/`pass_after` damp flapping. A critical check that has not completed once
+//! makes readiness fail ("not yet checked"). [`Readiness::begin_shutdown`] makes readiness fail
+//! while liveness goes on passing. Every output is masked ([`masking`]) and bounded (1 KiB).
+
+#![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+
+pub mod attestation;
+pub mod catalog;
+mod check;
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
+pub mod database;
+#[cfg(feature = "log-masking")]
+pub mod log_masking;
+pub mod masking;
+pub mod output;
+mod profile;
+mod registry;
+mod report;
+mod runner;
+pub mod secrets;
+mod state;
+
+#[doc(hidden)]
+pub mod __private;
+
+pub use attestation::{AttestationState, Declaration, OperatorAttestation, SourceLocation, Waiver};
+pub use catalog::{Catalog, Control};
+pub use check::{
+    BoxFuture, Check, CheckContext, CheckKind, CheckRegistration, CheckSpec, FnCheck, IntoOutcome, Kinds, Outcome,
+    Status, check_fn,
+};
+pub use profile::Profile;
+pub use registry::{BuildError, BuildProblem, MAX_CHECK_NAME_LEN, ReadinessBuilder, is_valid_check_name};
+pub use report::{BuildInfo, CheckResult, ControlReport, Coverage, Freshness, Report, Selection, ServiceInfo};
+pub use runner::{Readiness, StatusChange, UnknownCheck};
+pub use state::{MissingState, State};
+
+#[cfg(feature = "macros")]
+pub use readiness_macros::{Attest, attestations, check, control};

@@ -1,0 +1,19 @@
+//! Output formats. Each renders a [`Report`](crate::Report); none runs a check.
+//!
+//! Status maps to HTTP code in one place, [`Status::http_code`](crate::Status::http_code).
+
+pub mod checklist;
+pub mod health_json;
+pub mod html;
+pub mod in_toto;
+pub mod prometheus;
+pub mod text;
+
+/// How much of a report a caller may see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Detail {
+    /// The overall status, and each check's name and status: what an anonymous caller sees.
+    Minimal,
+    /// Everything: outputs, observed values, evidence, source locations.
+    Full,
+}

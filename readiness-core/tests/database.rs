@@ -1,0 +1,152 @@
+//! Database checks against the real PostgreSQL on 127.0.0.1:5432 and against SQLite, failing
+//! paths included.
+#![cfg(all(feature = "postgres", feature = "sqlite"))]
+
+use std::time::Duration;
+
+use readiness_core::{CheckRegistration, Readiness, Status, database};
+use sqlx::postgres::PgPoolOptions;
+use sqlx::sqlite::SqlitePoolOptions;
+
+/// `READINESS_TEST_DATABASE_URL`, or `None` after a skip line when no server answers (a
+/// missing server fails under `CI=true`).
+fn postgres_url() -> Option<String> {
+    let url = std::env::var("READINESS_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+    let reachable = std::net::TcpStream::connect_timeout(&"127.0.0.1:5432".parse().unwrap(), Duration::from_secs(2))
+        .is_ok()
+        || !url.contains("127.0.0.1:5432");
+    if reachable {
+        return Some(url);
+    }
+    assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true: PostgreSQL must answer");
+    println!("SKIPPED: no PostgreSQL server answers at 127.0.0.1:5432");
+    None
+}
+
+fn with_param(url: &str, param: &str) -> String {
+    format!("{url}{}{param}", if url.contains('?') { '&' } else { '?' })
+}
+
+async fn run(registration: CheckRegistration) -> (Status, String, serde_json::Value) {
+    let readiness = Readiness::builder()
+        .include_registered(false)
+        .deadline(Duration::from_secs(5))
+        .default_timeout(Duration::from_secs(4))
+        .register(registration)
+        .build()
+        .unwrap();
+    let report = readiness.readiness().await;
+    let check = &report.checks[0];
+    (
+        check.outcome.status,
+        check.outcome.output.clone().unwrap_or_default(),
+        serde_json::to_value(&check.outcome.evidence).unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn postgres_pool_passes_and_reports_what_it_saw() {
+    let Some(url) = postgres_url() else { return };
+    let pool = PgPoolOptions::new().max_connections(8).connect_lazy(&url).unwrap();
+    let (status, output, evidence) = run(database::postgres_pool(pool, 5)).await;
+    assert_eq!(status, Status::Pass, "{output}");
+    assert!(output.starts_with("postgres: SELECT 1 in"), "{output}");
+    assert_eq!(evidence["max_connections"], "8");
+}
+
+#[tokio::test]
+async fn postgres_pool_fails_under_its_floor_with_wrong_credentials_on_a_closed_port_and_when_exhausted() {
+    let Some(url) = postgres_url() else { return };
+    let small = PgPoolOptions::new().max_connections(2).connect_lazy(&url).unwrap();
+    let (status, output, _) = run(database::postgres_pool(small, 5)).await;
+    assert_eq!(status, Status::Fail);
+    assert!(output.starts_with("pool max size 2 is under the floor of 5"), "{output}");
+
+    let (scheme, rest) = url.split_once("://").unwrap();
+    let host = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+    let wrong = PgPoolOptions::new()
+        .acquire_timeout(Duration::from_secs(2))
+        .connect_lazy(&format!("{scheme}://no_such_role_db_test@{host}"))
+        .unwrap();
+    let (status, output, _) = run(database::postgres_pool(wrong, 1)).await;
+    assert_eq!(status, Status::Fail);
+    assert!(output.contains("no_such_role_db_test"), "{output}");
+
+    let closed = PgPoolOptions::new()
+        .acquire_timeout(Duration::from_secs(1))
+        .connect_lazy("postgres://postgres@127.0.0.1:1/postgres")
+        .unwrap();
+    let (status, output, _) = run(database::postgres_pool(closed, 1)).await;
+    assert_eq!(status, Status::Fail);
+    assert!(output.starts_with("cannot acquire a connection"), "{output}");
+
+    let exhausted = PgPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(Duration::from_millis(300))
+        .connect(&url)
+        .await
+        .unwrap();
+    let held = exhausted.acquire().await.unwrap();
+    let (status, output, _) = run(database::postgres_pool(exhausted.clone(), 1)).await;
+    assert_eq!(status, Status::Fail);
+    assert!(output.contains("timed out"), "{output}");
+    drop(held);
+}
+
+#[tokio::test]
+async fn postgres_tls_passes_encrypted_and_fails_in_clear() {
+    let Some(url) = postgres_url() else { return };
+    let encrypted = PgPoolOptions::new().connect_lazy(&with_param(&url, "sslmode=require")).unwrap();
+    let (status, output, evidence) = run(database::postgres_tls(encrypted)).await;
+    assert_eq!(status, Status::Pass, "{output} (the local server has ssl = on)");
+    assert!(evidence["tls_version"].as_str().unwrap().starts_with("TLS"), "{evidence}");
+    let clear = PgPoolOptions::new().connect_lazy(&with_param(&url, "sslmode=disable")).unwrap();
+    let (status, output, _) = run(database::postgres_tls(clear)).await;
+    assert_eq!(status, Status::Fail);
+    assert!(output.contains("not encrypted"), "{output}");
+}
+
+#[tokio::test]
+async fn postgres_replication_counts_streaming_replicas() {
+    let Some(url) = postgres_url() else { return };
+    let pool = PgPoolOptions::new().connect_lazy(&url).unwrap();
+    // The local server is a primary without replicas.
+    let (status, output, evidence) = run(database::postgres_replication(pool.clone(), 1)).await;
+    assert_eq!(status, Status::Fail);
+    assert_eq!(output, "0 streaming replica(s), want at least 1");
+    assert_eq!(evidence["role"], "primary");
+    let (status, _, _) = run(database::postgres_replication(pool, 0)).await;
+    assert_eq!(status, Status::Pass);
+}
+
+#[tokio::test]
+async fn postgres_archiving_fails_when_archive_mode_is_off() {
+    let Some(url) = postgres_url() else { return };
+    let pool = PgPoolOptions::new().connect_lazy(&url).unwrap();
+    let mode: (String,) = sqlx::query_as("SELECT current_setting('archive_mode')").fetch_one(&pool).await.unwrap();
+    let (status, output, _) = run(database::postgres_archiving(pool, Duration::from_secs(3600))).await;
+    if mode.0 == "off" {
+        assert_eq!(status, Status::Fail);
+        assert_eq!(output, "WAL archiving is off (archive_mode = off)");
+    } else {
+        println!("archive_mode is {} on this server: only checking the check answers", mode.0);
+    }
+}
+
+#[tokio::test]
+async fn sqlite_pool_passes_and_fails_on_its_floor_and_an_unopenable_file() {
+    let pool = SqlitePoolOptions::new().max_connections(4).connect("sqlite::memory:").await.unwrap();
+    let (status, output, _) = run(database::sqlite_pool(pool.clone(), 2)).await;
+    assert_eq!(status, Status::Pass, "{output}");
+    assert!(output.starts_with("sqlite: SELECT 1"), "{output}");
+    let (status, _, _) = run(database::sqlite_pool(pool, 8)).await;
+    assert_eq!(status, Status::Fail);
+    let missing = SqlitePoolOptions::new()
+        .acquire_timeout(Duration::from_secs(1))
+        .connect_lazy("sqlite:/nonexistent-dir-for-readiness/db.sqlite")
+        .unwrap();
+    let (status, output, _) = run(database::sqlite_pool(missing, 1)).await;
+    assert_eq!(status, Status::Fail);
+    assert!(output.starts_with("cannot acquire a connection"), "{output}");
+}

@@ -1,0 +1,7 @@
+#[derive(readiness_core::Attest)]
+struct Config {
+    #[attest("PORT")]
+    port: u16,
+}
+
+fn main() {}

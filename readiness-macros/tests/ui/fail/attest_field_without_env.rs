@@ -1,0 +1,6 @@
+#[derive(readiness_core::Attest)]
+struct Config {
+    port: u16,
+}
+
+fn main() {}

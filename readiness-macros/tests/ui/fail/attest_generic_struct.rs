@@ -1,0 +1,7 @@
+#[derive(readiness_core::Attest)]
+struct Config<T> {
+    #[attest(env = "PORT")]
+    port: T,
+}
+
+fn main() {}

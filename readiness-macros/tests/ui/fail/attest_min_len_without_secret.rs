@@ -1,0 +1,7 @@
+#[derive(readiness_core::Attest)]
+struct Config {
+    #[attest(env = "NAME", min_len = 3)]
+    name: String,
+}
+
+fn main() {}

@@ -1,0 +1,7 @@
+#[derive(readiness_core::Attest)]
+struct Config {
+    #[attest(env = "PORT", default = "80")]
+    port: Option<u16>,
+}
+
+fn main() {}

@@ -1,0 +1,7 @@
+#[derive(readiness_core::Attest)]
+struct Config {
+    #[attest(env = "TOKEN", secret)]
+    token: String,
+}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[derive(readiness_core::Attest)]
+struct Config(u16);
+
+fn main() {}

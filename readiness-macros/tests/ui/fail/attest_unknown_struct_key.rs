@@ -1,0 +1,8 @@
+#[derive(readiness_core::Attest)]
+#[attest(contrl = "security.data.secrets")]
+struct Config {
+    #[attest(env = "PORT")]
+    port: u16,
+}
+
+fn main() {}

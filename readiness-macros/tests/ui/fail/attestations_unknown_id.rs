@@ -1,0 +1,5 @@
+readiness_core::attestations! {
+    "testing.qa.pentest" => { by: "AppSec", on: "2026-09-14", valid_for: "365d", evidence: "https://a" },
+}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[readiness_core::check(name = "db:ping")]
+struct Ping;
+
+fn main() {}

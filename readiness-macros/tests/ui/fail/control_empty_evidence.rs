@@ -1,0 +1,4 @@
+#[readiness_core::control("security.auth.rbac", evidence = "  ")]
+fn authorize() {}
+
+fn main() {}

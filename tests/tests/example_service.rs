@@ -1,0 +1,61 @@
+//! End-to-end: the example service as a real process, over real HTTP.
+
+use readiness_tests::{ExampleService, STRONG_JWT_SECRET};
+
+#[tokio::test]
+async fn a_healthy_service_answers_200_with_health_json() {
+    let service = ExampleService::start(&[("JWT_SECRET", STRONG_JWT_SECRET)]);
+    let response = reqwest::get(service.url("/readiness")).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/health+json");
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "pass");
+    assert_eq!(body["serviceId"], "example-service");
+    assert_eq!(body["checks"]["db:connections"][0]["status"], "pass");
+    assert_eq!(body["checks"]["secrets:jwt"][0]["status"], "pass");
+
+    let liveness = reqwest::get(service.url("/liveness")).await.unwrap();
+    assert_eq!(liveness.status(), 200);
+}
+
+#[tokio::test]
+async fn a_failing_critical_check_answers_503() {
+    let service = ExampleService::start(&[("JWT_SECRET", "changeme")]);
+    let response = reqwest::get(service.url("/readiness")).await.unwrap();
+    assert_eq!(response.status(), 503);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "fail");
+    assert_eq!(body["checks"]["secrets:jwt"][0]["status"], "fail");
+    assert_eq!(body["checks"]["db:connections"][0]["status"], "pass");
+    // Liveness does not depend on configuration or dependencies.
+    assert_eq!(reqwest::get(service.url("/liveness")).await.unwrap().status(), 200);
+}
+
+#[tokio::test]
+async fn an_unreachable_database_fails_readiness_without_crashing() {
+    let service = ExampleService::start(&[
+        ("JWT_SECRET", STRONG_JWT_SECRET),
+        ("DATABASE_URL", "postgres://nobody:pw-e2e-closed-port@127.0.0.1:1/none"),
+    ]);
+    let response = reqwest::get(service.url("/readiness")).await.unwrap();
+    assert_eq!(response.status(), 503);
+    let text = response.text().await.unwrap();
+    assert!(text.contains(r#""db:connections":[{"status":"fail"}]"#), "{text}");
+    assert!(!text.contains("pw-e2e-closed-port"));
+}
+
+#[test]
+fn the_secret_never_reaches_the_logs() {
+    let service = ExampleService::start(&[("JWT_SECRET", STRONG_JWT_SECRET)]);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        reqwest::get(service.url("/readiness")).await.unwrap();
+    });
+    // SIGKILL via drop would lose nothing: stderr is read after exit.
+    let pid = service.pid();
+    let _ = std::process::Command::new("kill").arg("-TERM").arg(pid.to_string()).status();
+    let (_, stderr) = service.wait_for_exit(std::time::Duration::from_secs(10)).expect("exits after SIGTERM");
+    assert!(stderr.contains("example-service started"), "{stderr}");
+    assert!(!stderr.contains(STRONG_JWT_SECRET));
+}
