@@ -23,7 +23,8 @@
 //!     tracing::info!(password = "hunter2", url = "postgres://app:s3cr3t@db/app", "login");
 //! });
 //! let text = String::from_utf8(out.lock().unwrap().clone()).unwrap();
-//! assert!(text.contains("password=[REDACTED]"));
+//! assert!(text.contains(r#"password="[REDACTED]""#), "{text}");
+//! assert!(!text.contains("hunter2") && !text.contains("s3cr3t"));
 //! assert!(text.contains("postgres://app:[REDACTED]@db/app"));
 //! # struct SharedBuf(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
 //! # impl std::io::Write for SharedBuf {
