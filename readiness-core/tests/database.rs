@@ -120,6 +120,108 @@ async fn postgres_replication_counts_streaming_replicas() {
     assert_eq!(status, Status::Pass);
 }
 
+/// The replicated cluster of `scripts/pg-cluster.sh` (a primary archiving WAL on 55432, a
+/// streaming standby on 55433), started once for this test binary; `None` after a skip line when
+/// it cannot be started here (never under `CI=true`).
+fn replicated_cluster() -> Option<(String, String)> {
+    static STARTED: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
+    let started = STARTED.get_or_init(|| {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/pg-cluster.sh");
+        let output = std::process::Command::new("bash").args([script, "start"]).output().map_err(|e| e.to_string())?;
+        if output.status.success() { Ok(()) } else { Err(String::from_utf8_lossy(&output.stderr).into_owned()) }
+    });
+    match started {
+        Ok(()) => Some((
+            "postgres://postgres@127.0.0.1:55432/postgres".to_owned(),
+            "postgres://postgres@127.0.0.1:55433/postgres".to_owned(),
+        )),
+        Err(error) => {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "CI=true: the replicated cluster must start: {error}"
+            );
+            println!("SKIPPED: scripts/pg-cluster.sh could not start a replicated cluster: {error}");
+            None
+        }
+    }
+}
+
+#[tokio::test]
+async fn postgres_replication_passes_on_a_primary_with_a_streaming_standby_and_on_the_standby() {
+    let Some((primary, standby)) = replicated_cluster() else { return };
+    let primary = PgPoolOptions::new().connect_lazy(&primary).unwrap();
+    let (status, output, evidence) = run(database::postgres_replication(primary.clone(), 1)).await;
+    assert_eq!((status, output.as_str()), (Status::Pass, "1 streaming replica(s)"));
+    assert_eq!(evidence["role"], "primary");
+    let (status, output, _) = run(database::postgres_replication(primary, 2)).await;
+    assert_eq!((status, output.as_str()), (Status::Fail, "1 streaming replica(s), want at least 2"));
+
+    let standby = PgPoolOptions::new().connect_lazy(&standby).unwrap();
+    let (status, output, evidence) = run(database::postgres_replication(standby, 1)).await;
+    assert_eq!((status, output.as_str()), (Status::Pass, "this server is a standby replica"));
+    assert_eq!(evidence["role"], "standby");
+}
+
+/// Writes some WAL, switches segments and waits until the archiver reports `done`.
+async fn archive_a_segment(pool: &sqlx::PgPool, done: &str) {
+    sqlx::query("CREATE TABLE IF NOT EXISTS readiness_wal (n int)").execute(pool).await.unwrap();
+    sqlx::query("INSERT INTO readiness_wal SELECT generate_series(1, 100)").execute(pool).await.unwrap();
+    sqlx::query("SELECT pg_switch_wal()").execute(pool).await.unwrap();
+    for _ in 0..100 {
+        let (reached,): (bool,) = sqlx::query_as(done).fetch_one(pool).await.unwrap();
+        if reached {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the archiver never reached: {done}");
+}
+
+async fn set_archive_command(pool: &sqlx::PgPool, command: Option<&str>) {
+    let statement = match command {
+        Some(command) => format!("ALTER SYSTEM SET archive_command = '{command}'"),
+        None => "ALTER SYSTEM RESET archive_command".to_owned(),
+    };
+    sqlx::query(&statement).execute(pool).await.unwrap();
+    sqlx::query("SELECT pg_reload_conf()").execute(pool).await.unwrap();
+    // The archiver picks the new setting up on its next cycle.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+}
+
+#[tokio::test]
+async fn postgres_archiving_passes_when_recent_and_fails_when_stale_or_failing() {
+    let Some((primary, _)) = replicated_cluster() else { return };
+    let pool = PgPoolOptions::new().max_connections(2).connect_lazy(&primary).unwrap();
+    // A run cut short earlier may have left the failing command in place.
+    set_archive_command(&pool, None).await;
+    archive_a_segment(
+        &pool,
+        "SELECT last_archived_time > coalesce(last_failed_time, '-infinity') FROM pg_stat_archiver",
+    )
+    .await;
+
+    let (status, output, evidence) = run(database::postgres_archiving(pool.clone(), Duration::from_secs(3600))).await;
+    assert_eq!(status, Status::Pass, "{output}");
+    assert!(output.starts_with("last WAL archive"), "{output}");
+    assert_eq!(evidence["archive_mode"], "on");
+
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let (status, output, _) = run(database::postgres_archiving(pool.clone(), Duration::from_secs(1))).await;
+    assert_eq!(status, Status::Fail);
+    assert!(output.starts_with("the last WAL archive is") && output.ends_with("over 1 s"), "{output}");
+
+    set_archive_command(&pool, Some("false")).await;
+    archive_a_segment(
+        &pool,
+        "SELECT last_failed_time > coalesce(last_archived_time, '-infinity') FROM pg_stat_archiver",
+    )
+    .await;
+    let (status, output, _) = run(database::postgres_archiving(pool.clone(), Duration::from_secs(3600))).await;
+    set_archive_command(&pool, None).await;
+    assert_eq!(status, Status::Fail);
+    assert!(output.starts_with("the last archiving attempt failed"), "{output}");
+}
+
 #[tokio::test]
 async fn postgres_archiving_fails_when_archive_mode_is_off() {
     let Some(url) = postgres_url() else { return };

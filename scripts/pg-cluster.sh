@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# A small replicated PostgreSQL cluster for the tests that need more than the machine's server:
+# a primary with WAL archiving on (127.0.0.1:55432) and a streaming standby (127.0.0.1:55433).
+# The database checks of `reliability.availability.db-replication` and `reliability.backup.automated`
+# are tested against it: they can only pass on a server that really replicates and archives.
+#
+#   scripts/pg-cluster.sh start   # idempotent: starts what is stopped, builds what is missing
+#   scripts/pg-cluster.sh stop
+#
+# Uses the PostgreSQL server binaries of Debian's package (scripts/ensure-postgres.sh installs it).
+# Runs the servers as the `postgres` user when started by root (initdb refuses root).
+set -euo pipefail
+
+DIR=${READINESS_PG_CLUSTER_DIR:-/tmp/readiness-pg-cluster}
+PRIMARY_PORT=55432
+STANDBY_PORT=55433
+
+bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+if [ -z "$bin" ] || [ ! -x "$bin/initdb" ]; then
+  echo "pg-cluster: no PostgreSQL server binaries under /usr/lib/postgresql" >&2
+  exit 1
+fi
+
+as_owner() {
+  if [ "$(id -u)" = 0 ]; then
+    runuser -u postgres -- "$@"
+  else
+    "$@"
+  fi
+}
+
+ready() { "$bin/pg_isready" -q -h 127.0.0.1 -p "$1"; }
+
+start_server() { # data-dir
+  # fd 9 holds the start lock: the server must not inherit it.
+  as_owner "$bin/pg_ctl" -D "$1" -l "$1/server.log" -w -t 30 start >/dev/null 9>&-
+}
+
+stop() {
+  for node in standby primary; do
+    [ -f "$DIR/$node/postmaster.pid" ] && as_owner "$bin/pg_ctl" -D "$DIR/$node" -m fast -w stop >/dev/null || true
+  done
+}
+
+build_primary() {
+  as_owner "$bin/initdb" -D "$DIR/primary" -U postgres --auth=trust -N >/dev/null
+  cat >>"$DIR/primary/postgresql.conf" <<CONF
+port = $PRIMARY_PORT
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$DIR'
+fsync = off
+wal_level = replica
+max_wal_senders = 4
+archive_mode = on
+archive_command = 'test ! -f $DIR/archive/%f && cp %p $DIR/archive/%f'
+CONF
+  echo "host replication all 127.0.0.1/32 trust" >>"$DIR/primary/pg_hba.conf"
+}
+
+build_standby() {
+  as_owner "$bin/pg_basebackup" -h 127.0.0.1 -p "$PRIMARY_PORT" -U postgres -D "$DIR/standby" -R -X stream -c fast
+  echo "port = $STANDBY_PORT" >>"$DIR/standby/postgresql.auto.conf"
+}
+
+start() {
+  mkdir -p "$DIR"
+  [ "$(id -u)" = 0 ] && chown postgres: "$DIR"
+  as_owner mkdir -p "$DIR/archive"
+  # One start at a time: test binaries may call this concurrently.
+  exec 9>"$DIR/.lock"
+  flock 9
+  if ! ready "$PRIMARY_PORT"; then
+    if [ ! -f "$DIR/primary/PG_VERSION" ]; then
+      rm -rf "$DIR/primary" "$DIR/standby"
+      build_primary
+    fi
+    rm -f "$DIR/primary/postmaster.pid"
+    start_server "$DIR/primary"
+  fi
+  if ! ready "$STANDBY_PORT"; then
+    if [ ! -f "$DIR/standby/PG_VERSION" ]; then
+      rm -rf "$DIR/standby"
+      build_standby
+    fi
+    rm -f "$DIR/standby/postmaster.pid"
+    start_server "$DIR/standby"
+  fi
+  # Wait until the standby streams, so tests see a settled cluster.
+  for _ in $(seq 1 50); do
+    streaming=$(as_owner "$bin/psql" -h 127.0.0.1 -p "$PRIMARY_PORT" -U postgres -Atqc \
+      "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'" postgres 2>/dev/null || echo 0)
+    [ "$streaming" -ge 1 ] && { echo "pg-cluster: primary 127.0.0.1:$PRIMARY_PORT, standby 127.0.0.1:$STANDBY_PORT"; exit 0; }
+    sleep 0.2
+  done
+  echo "pg-cluster: the standby did not start streaming (see $DIR/*/server.log)" >&2
+  exit 1
+}
+
+case "${1:-start}" in
+  start) start ;;
+  stop) stop ;;
+  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+esac
