@@ -196,7 +196,7 @@ async fn postgres_archiving_passes_when_recent_and_fails_when_stale_or_failing()
     set_archive_command(&pool, None).await;
     archive_a_segment(
         &pool,
-        "SELECT last_archived_time > coalesce(last_failed_time, '-infinity') FROM pg_stat_archiver",
+        "SELECT coalesce(last_archived_time > coalesce(last_failed_time, '-infinity'), false) FROM pg_stat_archiver",
     )
     .await;
 
@@ -213,7 +213,7 @@ async fn postgres_archiving_passes_when_recent_and_fails_when_stale_or_failing()
     set_archive_command(&pool, Some("false")).await;
     archive_a_segment(
         &pool,
-        "SELECT last_failed_time > coalesce(last_archived_time, '-infinity') FROM pg_stat_archiver",
+        "SELECT coalesce(last_failed_time > coalesce(last_archived_time, '-infinity'), false) FROM pg_stat_archiver",
     )
     .await;
     let (status, output, _) = run(database::postgres_archiving(pool.clone(), Duration::from_secs(3600))).await;
