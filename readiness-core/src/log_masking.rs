@@ -35,18 +35,20 @@
 
 use std::borrow::Cow;
 use std::io::{self, Write};
+use std::ops::Range;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{LazyLock, Mutex};
 use std::time::Duration;
 
-use aho_corasick::AhoCorasick;
-use regex::Regex;
+use aho_corasick::{AhoCorasick, MatchKind};
+use regex::bytes::Regex;
 use tracing_subscriber::fmt::MakeWriter;
 
 use crate::check::{CheckRegistration, CheckSpec, Outcome, check_fn};
-use crate::masking::{self, MARKER};
+use crate::masking;
 
-/// Field names whose values are always masked (matched case-insensitively, `-` or `_` between
-/// words).
+/// Field names whose values are always masked (matched case-insensitively, with `-`, `_` or
+/// nothing between words).
 pub const SENSITIVE_FIELDS: &[&str] = &[
     "password",
     "passwd",
@@ -67,98 +69,215 @@ pub const SENSITIVE_FIELDS: &[&str] = &[
     "credentials",
 ];
 
-struct Rules {
-    fields_prefilter: AhoCorasick,
-    fields: Regex,
-    patterns_prefilter: AhoCorasick,
-    patterns: Vec<(Regex, Replacement)>,
+/// A default pattern, matched only where one of its anchors was found.
+struct Pattern {
+    /// Anchored at its first byte (`^`).
+    regex: Regex,
+    /// Mask only the capture group named `secret` (else the whole match).
+    group: bool,
+    /// The match must start a word (`\b` before it).
+    word_start: bool,
 }
 
-/// How a pattern's match is replaced.
-#[derive(Clone, Copy)]
-enum Replacement {
-    /// The whole match.
-    Whole,
-    /// Only the capture group named `secret`.
-    Group,
+/// The default patterns: (anchors, anchored expression, mask only the `secret` group, starts a word).
+const PATTERNS: &[(&[&str], &str, bool, bool)] = &[
+    (&["-----BEGIN"], r"^-----BEGIN [A-Z ]*PRIVATE KEY-----(?s:.)*?-----END [A-Z ]*PRIVATE KEY-----", false, false),
+    (&["eyJ"], r"^eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}", false, true),
+    (&["AKIA", "ASIA"], r"^(?:AKIA|ASIA)[0-9A-Z]{16}\b", false, true),
+    (&["bearer", "Bearer", "BEARER"], r"^(?i:bearer)\s+(?P<secret>[A-Za-z0-9._~+/=-]{8,})", true, true),
+    (&["ghp_", "gho_", "ghu_", "ghs_", "ghr_"], r"^gh[pousr]_[A-Za-z0-9]{36,}\b", false, true),
+    (&["github_pat_"], r"^github_pat_[A-Za-z0-9_]{22,}\b", false, true),
+    (&["xoxa-", "xoxb-", "xoxp-", "xoxo-", "xoxs-", "xoxr-"], r"^xox[abposr]-[A-Za-z0-9-]{10,}", false, true),
+    (&["sk_live_", "rk_live_", "sk_test_", "rk_test_"], r"^(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}\b", false, true),
+];
+
+struct Rules {
+    /// The anchors of every default pattern, case-sensitive so that the search runs on a SIMD
+    /// prefilter instead of a byte-at-a-time automaton.
+    anchors: AhoCorasick,
+    /// The pattern each anchor belongs to.
+    anchor_patterns: Vec<usize>,
+    patterns: Vec<Pattern>,
+    /// For each (lowercase) byte, the bit set of the [`SENSITIVE_FIELDS`] ending with it.
+    names_by_last_byte: [u32; 256],
 }
 
 static RULES: LazyLock<Rules> = LazyLock::new(|| {
-    let names = SENSITIVE_FIELDS.iter().map(|name| name.replace('_', "[-_]?")).collect::<Vec<_>>().join("|");
-    // key=value, key="value", key: value, "key":"value", key: Bearer value — the value is
-    // group 1 (quoted) or 2; an authorization scheme stays readable.
-    let fields = Regex::new(&format!(
-        r#"(?i)\b[\w.-]*?(?:{names})"?\s*[=:]\s*(?:"((?:[^"\\]|\\.)*)"|(?:(?:bearer|basic|token|digest)\s+)?([^\s,;&"}}\]]+))"#
-    ))
-    .expect("the field-name expression is valid");
-    let fields_prefilter = AhoCorasick::builder()
-        .ascii_case_insensitive(true)
-        .build(["pass", "pwd", "secret", "token", "key", "auth", "cookie", "session", "credential"])
-        .expect("the field-name anchors are valid");
-    let patterns = vec![
-        (r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----", Replacement::Whole),
-        (r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}", Replacement::Whole),
-        (r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b", Replacement::Whole),
-        (r"(?i)\bbearer\s+(?P<secret>[A-Za-z0-9._~+/=-]{8,})", Replacement::Group),
-        (r"\bgh[pousr]_[A-Za-z0-9]{36,}\b|\bgithub_pat_[A-Za-z0-9_]{22,}\b", Replacement::Whole),
-        (r"\bxox[abposr]-[A-Za-z0-9-]{10,}", Replacement::Whole),
-        (r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}\b", Replacement::Whole),
-        (r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*:(?P<secret>[^@\s/]+)@", Replacement::Group),
-    ]
-    .into_iter()
-    .map(|(pattern, replacement)| (Regex::new(pattern).expect("the default patterns are valid"), replacement))
-    .collect();
-    let patterns_prefilter = AhoCorasick::builder()
-        .ascii_case_insensitive(true)
-        .build(["-----BEGIN", "eyJ", "AKIA", "ASIA", "bearer", "gh", "github_pat_", "xox", "_live_", "_test_", "://"])
-        .expect("the pattern anchors are valid");
-    Rules { fields_prefilter, fields, patterns_prefilter, patterns }
+    let (anchor_patterns, anchors): (Vec<usize>, Vec<&str>) = PATTERNS
+        .iter()
+        .enumerate()
+        .flat_map(|(index, (anchors, ..))| anchors.iter().map(move |anchor| (index, *anchor)))
+        .unzip();
+    let anchors = AhoCorasick::builder()
+        .match_kind(MatchKind::LeftmostFirst)
+        .build(anchors)
+        .expect("the masking anchors are valid");
+    let patterns = PATTERNS
+        .iter()
+        .map(|(_, expression, group, word_start)| Pattern {
+            regex: Regex::new(expression).expect("the default patterns are valid"),
+            group: *group,
+            word_start: *word_start,
+        })
+        .collect();
+    let mut names_by_last_byte = [0_u32; 256];
+    for (index, name) in SENSITIVE_FIELDS.iter().enumerate() {
+        if let Some(&last) = name.as_bytes().last() {
+            names_by_last_byte[usize::from(last)] |= 1 << index;
+        }
+    }
+    Rules { anchors, anchor_patterns, patterns, names_by_last_byte }
 });
+
+/// Whether `identifier` ends with the sensitive field name `name`, ignoring ASCII case, with
+/// `_`, `-` or nothing where `name` has `_` (`api_key`, `X-Api-Key`, `apikey`).
+fn ends_with_field_name(identifier: &[u8], name: &str) -> bool {
+    let mut rest = identifier;
+    for &wanted in name.as_bytes().iter().rev() {
+        match rest.split_last() {
+            Some((&last, before)) if last.eq_ignore_ascii_case(&wanted) => rest = before,
+            Some((&(b'-' | b'_'), before)) if wanted == b'_' => rest = before,
+            _ if wanted == b'_' => {}
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// Whether the key before the separator at `separator` (`=` or `:`) names a sensitive field,
+/// and whether it is an authorization header (whose scheme stays readable).
+fn sensitive_key(text: &[u8], separator: usize) -> Option<bool> {
+    let mut end = separator;
+    while end > 0 && text[end - 1].is_ascii_whitespace() {
+        end -= 1;
+    }
+    if end > 0 && text[end - 1] == b'"' {
+        end -= 1;
+    }
+    // The key is whatever identifier ends here; a sensitive name must be its suffix, so only
+    // the name's length is read backwards, and most keys are rejected by their last byte alone.
+    let key = &text[..end];
+    let mut candidates = RULES.names_by_last_byte[usize::from(key.last()?.to_ascii_lowercase())];
+    while candidates != 0 {
+        let name = SENSITIVE_FIELDS[candidates.trailing_zeros() as usize];
+        if ends_with_field_name(key, name) {
+            return Some(name == "authorization");
+        }
+        candidates &= candidates - 1;
+    }
+    None
+}
+
+fn is_word_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || byte == b'_'
+}
+
+fn skip_whitespace(text: &[u8], mut at: usize) -> usize {
+    while text.get(at).is_some_and(u8::is_ascii_whitespace) {
+        at += 1;
+    }
+    at
+}
+
+/// The value after the separator (`=` or `:`) at `separator`: `name=value`, `name="value"`,
+/// `name: value`, `"name":"value"`, `Authorization: Bearer value`.
+fn field_value(text: &[u8], separator: usize, scheme: bool) -> Option<Range<usize>> {
+    let at = skip_whitespace(text, separator + 1);
+    if text.get(at) == Some(&b'"') {
+        let start = at + 1;
+        let mut end = start;
+        while end < text.len() && text[end] != b'"' {
+            end += if text[end] == b'\\' { 2 } else { 1 };
+        }
+        let end = end.min(text.len());
+        return (end > start).then_some(start..end);
+    }
+    let mut start = at;
+    if scheme {
+        let word_end = start + text[start..].iter().take_while(|byte| byte.is_ascii_alphabetic()).count();
+        let word = &text[start..word_end];
+        let after = skip_whitespace(text, word_end);
+        if after > word_end
+            && ["bearer", "basic", "token", "digest"].iter().any(|known| word.eq_ignore_ascii_case(known.as_bytes()))
+        {
+            start = after;
+        }
+    }
+    let length = text[start..]
+        .iter()
+        .position(|byte| byte.is_ascii_whitespace() || b",;&\"}]".contains(byte))
+        .unwrap_or(text.len() - start);
+    (length > 0).then_some(start..start + length)
+}
+
+/// The password of `scheme://user:password@host`, the user-info starting at `at`.
+fn url_password(text: &[u8], at: usize) -> Option<Range<usize>> {
+    let rest = &text[at..];
+    let info_end = rest.iter().position(|byte| byte.is_ascii_whitespace() || b"/@?#\"'<>".contains(byte))?;
+    if rest[info_end] != b'@' {
+        return None;
+    }
+    let colon = rest[..info_end].iter().position(|&byte| byte == b':')?;
+    (colon + 1 < info_end).then_some(at + colon + 1..at + info_end)
+}
+
+impl Pattern {
+    fn find(&self, text: &[u8], at: usize) -> Option<Range<usize>> {
+        if self.word_start && at > 0 && is_word_byte(text[at - 1]) {
+            return None;
+        }
+        let haystack = &text[at..];
+        let found = if self.group {
+            self.regex.captures(haystack)?.name("secret")?.range()
+        } else {
+            self.regex.find(haystack)?.range()
+        };
+        Some(at + found.start..at + found.end)
+    }
+}
+
+/// The byte ranges of `text` to mask. Three passes, each fast on lines with nothing to mask:
+/// every `=` and `:` (found with SIMD) is checked for a sensitive key before it or a URL's
+/// user-info after it; the anchors of the default patterns (SIMD prefilter) are checked in place;
+/// the registered secrets are found with one Aho-Corasick pass over their values.
+fn find_ranges(text: &[u8], ranges: &mut Vec<Range<usize>>) {
+    for separator in memchr::memchr2_iter(b'=', b':', text) {
+        let range = if text[separator..].starts_with(b"://") {
+            url_password(text, separator + 3)
+        } else {
+            sensitive_key(text, separator).and_then(|scheme| field_value(text, separator, scheme))
+        };
+        ranges.extend(range);
+    }
+    let rules = &*RULES;
+    for found in rules.anchors.find_iter(text) {
+        ranges.extend(rules.patterns[rules.anchor_patterns[found.pattern().as_usize()]].find(text, found.start()));
+    }
+    masking::global().find_ranges(text, ranges);
+}
+
+/// Masks a piece of log output given as bytes (it need not be UTF-8): sensitive field values,
+/// registered secrets and default patterns are each replaced by [`MARKER`](crate::masking::MARKER). Borrowed when
+/// nothing matched, which is the common case and allocates nothing.
+pub fn mask_bytes(text: &[u8]) -> Cow<'_, [u8]> {
+    let mut ranges = Vec::new();
+    find_ranges(text, &mut ranges);
+    match masking::replace_ranges(text, &mut ranges) {
+        None => Cow::Borrowed(text),
+        Some(masked) => Cow::Owned(masked),
+    }
+}
 
 /// Masks one piece of log text: sensitive field values, registered secrets, default patterns.
 pub fn mask_line(text: &str) -> Cow<'_, str> {
-    let rules = &*RULES;
-    let mut text = Cow::Borrowed(text);
-    if rules.fields_prefilter.is_match(text.as_ref()) {
-        let replaced = rules.fields.replace_all(&text, |captures: &regex::Captures<'_>| {
-            let whole = captures.get(0).map_or("", |m| m.as_str());
-            let value = captures.get(1).or_else(|| captures.get(2));
-            match value {
-                Some(value) => {
-                    let start = value.start() - captures.get(0).map_or(0, |m| m.start());
-                    format!("{}{MARKER}{}", &whole[..start], &whole[start + value.len()..])
-                }
-                None => whole.to_owned(),
-            }
-        });
-        if let Cow::Owned(owned) = replaced {
-            text = Cow::Owned(owned);
-        }
+    match mask_bytes(text.as_bytes()) {
+        Cow::Borrowed(_) => Cow::Borrowed(text),
+        // Every range starts and ends at an ASCII byte or a registered (UTF-8) value, so the
+        // result is UTF-8; the lossy path is only a guard.
+        Cow::Owned(bytes) => Cow::Owned(
+            String::from_utf8(bytes).unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned()),
+        ),
     }
-    if let Cow::Owned(owned) = masking::mask(&text) {
-        text = Cow::Owned(owned);
-    }
-    if rules.patterns_prefilter.is_match(text.as_ref()) {
-        for (pattern, replacement) in &rules.patterns {
-            let replaced = pattern.replace_all(&text, |captures: &regex::Captures<'_>| match replacement {
-                Replacement::Whole => MARKER.to_owned(),
-                Replacement::Group => {
-                    let whole = captures.get(0).map_or("", |m| m.as_str());
-                    match captures.name("secret") {
-                        Some(secret) => {
-                            let start = secret.start() - captures.get(0).map_or(0, |m| m.start());
-                            format!("{}{MARKER}{}", &whole[..start], &whole[start + secret.len()..])
-                        }
-                        None => whole.to_owned(),
-                    }
-                }
-            });
-            if let Cow::Owned(owned) = replaced {
-                text = Cow::Owned(owned);
-            }
-        }
-    }
-    text
 }
 
 /// Wraps any [`MakeWriter`] so that everything written through it is masked.
@@ -186,8 +305,10 @@ impl<'a, M: MakeWriter<'a>> MakeWriter<'a> for MaskingWriter<M> {
     }
 }
 
-/// The writer of [`MaskingWriter`]: buffers one event, masks it whole, and writes it on flush or
-/// drop (formatters write an event in several pieces; a secret may straddle them).
+/// The writer of [`MaskingWriter`]. `tracing-subscriber`'s formatters write each event with
+/// one `write_all` of a whole line, which is masked and passed on without a copy; a writer used
+/// piecemeal buffers the pieces and masks them together on flush or drop, so a secret cut in
+/// two by the writes is still found.
 pub struct MaskedWrite<W: Write> {
     inner: W,
     buffer: Vec<u8>,
@@ -198,18 +319,25 @@ impl<W: Write> MaskedWrite<W> {
         if self.buffer.is_empty() {
             return Ok(());
         }
-        let text = String::from_utf8_lossy(&self.buffer);
-        let masked = mask_line(&text);
-        observe_canary(&masked);
-        let result = self.inner.write_all(masked.as_bytes());
+        let result = write_masked(&mut self.inner, &self.buffer);
         self.buffer.clear();
         result
     }
 }
 
+fn write_masked(inner: &mut impl Write, text: &[u8]) -> io::Result<()> {
+    let masked = mask_bytes(text);
+    observe_canary(&masked);
+    inner.write_all(&masked)
+}
+
 impl<W: Write> Write for MaskedWrite<W> {
     fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        self.buffer.extend_from_slice(bytes);
+        if self.buffer.is_empty() && bytes.ends_with(b"\n") {
+            write_masked(&mut self.inner, bytes)?;
+        } else {
+            self.buffer.extend_from_slice(bytes);
+        }
         Ok(bytes.len())
     }
 
@@ -248,16 +376,27 @@ where
     tracing_subscriber::fmt::layer().with_writer(MaskingWriter::new(io::stderr as fn() -> io::Stderr))
 }
 
+/// Whether a canary is in flight: the writers look for it only then, so the hot path pays one
+/// relaxed load.
+static CANARY_ARMED: AtomicBool = AtomicBool::new(false);
 /// The last canary the masking writers saw: its nonce, and whether its secret was gone.
 static CANARY: LazyLock<Mutex<Option<(String, bool)>>> = LazyLock::new(Mutex::default);
 /// The canary currently in flight: `(nonce, secret)`.
 static IN_FLIGHT: LazyLock<Mutex<Option<(String, String)>>> = LazyLock::new(Mutex::default);
 
-fn observe_canary(masked: &str) {
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|window| window == needle)
+}
+
+fn observe_canary(masked: &[u8]) {
+    if !CANARY_ARMED.load(Ordering::Relaxed) {
+        return;
+    }
     let in_flight = IN_FLIGHT.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone();
     if let Some((nonce, secret)) = in_flight {
-        if masked.contains(&nonce) {
-            *CANARY.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some((nonce, !masked.contains(&secret)));
+        if contains(masked, nonce.as_bytes()) {
+            *CANARY.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) =
+                Some((nonce, !contains(masked, secret.as_bytes())));
         }
     }
 }
@@ -279,6 +418,7 @@ async fn run_canary() -> Outcome {
     let secret = format!("canary-secret-{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
     masking::register_secret(&secret);
     *IN_FLIGHT.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some((nonce.clone(), secret.clone()));
+    CANARY_ARMED.store(true, Ordering::SeqCst);
     tracing::warn!(target: "readiness::masking_canary", canary = %nonce, value = %secret, "log-masking canary");
     // Writers may be asynchronous (non-blocking appenders): give them a moment.
     let mut verdict = None;
@@ -291,6 +431,7 @@ async fn run_canary() -> Outcome {
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+    CANARY_ARMED.store(false, Ordering::SeqCst);
     *IN_FLIGHT.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = None;
     match verdict {
         Some(true) => Outcome::pass().with_output("a canary secret came out of the installed subscriber masked"),

@@ -13,6 +13,8 @@
 //! ```
 
 use std::borrow::Cow;
+use std::collections::HashMap;
+use std::ops::Range;
 use std::sync::{Arc, LazyLock, RwLock};
 
 use aho_corasick::{AhoCorasick, MatchKind};
@@ -24,16 +26,129 @@ pub const MARKER: &str = "[REDACTED]";
 /// more than it protects, and such values fail the secret-strength checks anyway.
 pub const MIN_SECRET_LEN: usize = 4;
 
-/// A set of secret values and the automaton that finds them.
+/// A set of secret values and the index that finds them.
 #[derive(Default)]
 pub struct Masker {
     compiled: RwLock<Arc<Compiled>>,
 }
 
+/// Byte length of the grams that index long values.
+const GRAM: usize = 4;
+/// Values at least this long are found by sampling the text (see [`Sampled`]); shorter ones by
+/// an Aho-Corasick automaton.
+const LONG_VALUE: usize = 12;
+
+/// Finds values of at least [`LONG_VALUE`] bytes without looking at every position of the text.
+/// Every 4-byte gram of every value is indexed; when the shortest value is `m` bytes long, any
+/// occurrence of a value contains a whole gram starting at one of the positions `0, s, 2s, …`
+/// with `s = m - 3`. So only those positions are looked up (a 64 Ki-bit filter first, then the
+/// exact gram), and each candidate is verified byte for byte. Values are random-looking, so
+/// lookups rarely pass the filter: masking costs a few nanoseconds per line, not per byte.
+struct Sampled {
+    step: usize,
+    filter: Box<[u64]>,
+    grams: HashMap<u32, Vec<(usize, usize)>>,
+}
+
+fn gram_at(bytes: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+}
+
+fn filter_slot(gram: u32) -> (usize, u64) {
+    let hash = (gram.wrapping_mul(0x9E37_79B1) >> 16) as usize;
+    (hash / 64, 1 << (hash % 64))
+}
+
+impl Sampled {
+    fn new(values: &[String]) -> Option<Self> {
+        let shortest = values.iter().map(String::len).filter(|len| *len >= LONG_VALUE).min()?;
+        let mut filter = vec![0_u64; 1024].into_boxed_slice();
+        let mut grams: HashMap<u32, Vec<(usize, usize)>> = HashMap::new();
+        for (index, value) in values.iter().enumerate().filter(|(_, value)| value.len() >= LONG_VALUE) {
+            for offset in 0..=value.len() - GRAM {
+                let gram = gram_at(value.as_bytes(), offset);
+                let (word, bit) = filter_slot(gram);
+                filter[word] |= bit;
+                grams.entry(gram).or_default().push((index, offset));
+            }
+        }
+        Some(Self { step: shortest - GRAM + 1, filter, grams })
+    }
+
+    fn find(&self, values: &[String], text: &[u8], ranges: &mut Vec<Range<usize>>) {
+        let mut at = 0;
+        while at + GRAM <= text.len() {
+            let gram = gram_at(text, at);
+            let (word, bit) = filter_slot(gram);
+            if self.filter[word] & bit != 0 {
+                for &(index, offset) in self.grams.get(&gram).into_iter().flatten() {
+                    let value = values[index].as_bytes();
+                    let Some(start) = at.checked_sub(offset) else { continue };
+                    if text.get(start..start + value.len()) == Some(value) {
+                        ranges.push(start..start + value.len());
+                    }
+                }
+            }
+            at += self.step;
+        }
+    }
+}
+
 #[derive(Default)]
 struct Compiled {
     values: Vec<String>,
-    automaton: Option<AhoCorasick>,
+    /// The values shorter than [`LONG_VALUE`].
+    short: Option<AhoCorasick>,
+    long: Option<Sampled>,
+}
+
+impl Compiled {
+    fn new(values: Vec<String>) -> Self {
+        let short_values = values.iter().filter(|value| value.len() < LONG_VALUE).collect::<Vec<_>>();
+        let short = (!short_values.is_empty())
+            .then(|| AhoCorasick::builder().match_kind(MatchKind::LeftmostLongest).build(short_values).ok())
+            .flatten();
+        let long = Sampled::new(&values);
+        Self { values, short, long }
+    }
+
+    fn find_ranges(&self, text: &[u8], ranges: &mut Vec<Range<usize>>) {
+        if let Some(short) = &self.short {
+            ranges.extend(short.find_iter(text).map(|found| found.range()));
+        }
+        if let Some(long) = &self.long {
+            long.find(&self.values, text, ranges);
+        }
+    }
+}
+
+/// `text` with every range replaced by [`MARKER`] (overlapping and touching ranges become one
+/// marker); `None` when there is no range. `ranges` is sorted in place.
+pub(crate) fn replace_ranges(text: &[u8], ranges: &mut [Range<usize>]) -> Option<Vec<u8>> {
+    if ranges.is_empty() {
+        return None;
+    }
+    ranges.sort_unstable_by_key(|range| range.start);
+    let mut masked = Vec::with_capacity(text.len());
+    let mut cursor = 0;
+    let mut index = 0;
+    while index < ranges.len() {
+        let start = ranges[index].start.max(cursor);
+        let mut end = ranges[index].end;
+        index += 1;
+        while index < ranges.len() && ranges[index].start <= end {
+            end = end.max(ranges[index].end);
+            index += 1;
+        }
+        if end <= cursor {
+            continue;
+        }
+        masked.extend_from_slice(&text[cursor..start]);
+        masked.extend_from_slice(MARKER.as_bytes());
+        cursor = end;
+    }
+    masked.extend_from_slice(&text[cursor..]);
+    Some(masked)
 }
 
 impl Masker {
@@ -54,9 +169,7 @@ impl Masker {
         }
         let mut values = guard.values.clone();
         values.push(value.to_owned());
-        // Longest match first, so a secret that contains another is masked whole.
-        let automaton = AhoCorasick::builder().match_kind(MatchKind::LeftmostLongest).build(&values).ok();
-        *guard = Arc::new(Compiled { values, automaton });
+        *guard = Arc::new(Compiled::new(values));
     }
 
     /// How many values are registered.
@@ -71,23 +184,29 @@ impl Masker {
 
     /// Whether `text` contains a registered value.
     pub fn contains_secret(&self, text: &str) -> bool {
-        self.snapshot().automaton.as_ref().is_some_and(|automaton| automaton.is_match(text))
+        let mut ranges = Vec::new();
+        self.find_ranges(text.as_bytes(), &mut ranges);
+        !ranges.is_empty()
     }
 
     /// `text` with every registered value replaced by [`MARKER`]; borrowed when nothing matched.
     pub fn mask<'a>(&self, text: &'a str) -> Cow<'a, str> {
-        let compiled = self.snapshot();
-        match &compiled.automaton {
-            Some(automaton) if automaton.is_match(text) => {
-                let mut masked = String::with_capacity(text.len());
-                automaton.replace_all_with(text, &mut masked, |_, _, out| {
-                    out.push_str(MARKER);
-                    true
-                });
-                Cow::Owned(masked)
-            }
-            _ => Cow::Borrowed(text),
+        let mut ranges = Vec::new();
+        self.find_ranges(text.as_bytes(), &mut ranges);
+        match replace_ranges(text.as_bytes(), &mut ranges) {
+            None => Cow::Borrowed(text),
+            // Ranges are whole registered (UTF-8) values, so cutting them out keeps UTF-8.
+            Some(masked) => Cow::Owned(
+                String::from_utf8(masked)
+                    .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned()),
+            ),
         }
+    }
+
+    /// Appends the byte ranges of every registered value in `haystack` to `ranges`. Reads under
+    /// the lock rather than cloning the `Arc`: this is the log masker's hot path.
+    pub(crate) fn find_ranges(&self, haystack: &[u8], ranges: &mut Vec<Range<usize>>) {
+        self.compiled.read().unwrap_or_else(|poisoned| poisoned.into_inner()).find_ranges(haystack, ranges);
     }
 
     fn snapshot(&self) -> Arc<Compiled> {
@@ -146,6 +265,27 @@ mod tests {
         assert_eq!(masker.mask("x abcd1234-extended y abcd1234 abc"), "x [REDACTED] y [REDACTED] abc");
         assert!(matches!(masker.mask("nothing here"), Cow::Borrowed(_)));
         assert_eq!(format!("{masker:?}"), "Masker { secrets: 2 }");
+    }
+
+    #[test]
+    fn long_values_are_found_at_every_offset_of_the_text_and_next_to_each_other() {
+        let masker = Masker::new();
+        let long = "0123456789abcdefXYZ"; // 19 bytes: sampled every 16 positions
+        let longer = "k9Qe2Lm7Zt4Vw8Rb1Nc6Hy3Jp5Gd0Fs"; // 32 bytes
+        masker.register(long);
+        masker.register(longer);
+        masker.register("short-1"); // 7 bytes: the automaton
+        for prefix in 0..40 {
+            let text = format!("{}{long}|{longer}short-1{long}{long}", "-".repeat(prefix));
+            let masked = masker.mask(&text);
+            assert_eq!(masked, format!("{}{MARKER}|{MARKER}", "-".repeat(prefix)), "prefix {prefix}");
+        }
+        // Near misses stay: one byte off at the start, the end or the middle.
+        for near in ["123456789abcdefXYZ", "0123456789abcdefXY", "0123456789abXdefXYZ", "x0123456789abcdefXY"] {
+            assert_eq!(masker.mask(near), near);
+        }
+        assert!(masker.contains_secret(&format!("a{longer}b")));
+        assert!(!masker.contains_secret("nothing to see"));
     }
 
     #[test]
