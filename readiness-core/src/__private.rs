@@ -10,6 +10,7 @@ pub use crate::attestation::{Declaration, SourceLocation};
 pub use crate::check::{
     BoxFuture, CheckContext, CheckKind, CheckRegistration, CheckSpec, IntoOutcome, Outcome, check_fn,
 };
+pub use crate::report::BuildInfo;
 pub use crate::secrets::{AttestError, AttestLoader, attest_check};
 pub use crate::state::State;
 
@@ -17,6 +18,17 @@ pub use crate::state::State;
 /// `T` can be a check's outcome.
 pub fn into_outcome<T: IntoOutcome>(value: T) -> Outcome {
     value.into_outcome()
+}
+
+/// What `build_info!()` expands to: the values it captured at compile time, and whether the
+/// calling crate was compiled with debug assertions.
+pub fn build_info(commit: Option<&str>, ci: Option<&str>, rustc: Option<&str>, debug_assertions: bool) -> BuildInfo {
+    BuildInfo {
+        commit: commit.map(str::to_owned),
+        ci: ci.map(str::to_owned),
+        rustc: rustc.map(str::to_owned),
+        profile: Some(if debug_assertions { "debug" } else { "release" }.to_owned()),
+    }
 }
 
 /// Prints `[REDACTED]` in a derived `Debug`.

@@ -60,10 +60,13 @@
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
 pub mod attestation;
+pub mod build_info;
 pub mod catalog;
 mod check;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 pub mod database;
+#[cfg(feature = "host")]
+pub mod host;
 #[cfg(feature = "log-masking")]
 pub mod log_masking;
 pub mod masking;
@@ -91,4 +94,4 @@ pub use runner::{Readiness, StatusChange, UnknownCheck};
 pub use state::{MissingState, State};
 
 #[cfg(feature = "macros")]
-pub use readiness_macros::{Attest, attestations, check, control};
+pub use readiness_macros::{Attest, attestations, build_info, check, control};

@@ -46,6 +46,7 @@
 mod attest;
 mod attestations;
 mod attr;
+mod build_info;
 mod check;
 mod control;
 mod valid;
@@ -229,4 +230,47 @@ pub fn derive_attest(input: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn attestations(input: TokenStream) -> TokenStream {
     attestations::expand(input.into()).into()
+}
+
+/// The build's facts, captured while the calling crate compiles: a
+/// `readiness_core::BuildInfo` for `ReadinessBuilder::build_info` and for the
+/// `operations.deployment.ci-cd` check (`readiness_core::build_info::build_info_check`).
+///
+/// - `commit`: the first non-empty of `GIT_COMMIT`, `GITHUB_SHA`, `CI_COMMIT_SHA`,
+///   `BUILDKITE_COMMIT`, `CIRCLE_SHA1`, `TRAVIS_COMMIT`, `BUILD_SOURCEVERSION`,
+///   `BITBUCKET_COMMIT`, `DRONE_COMMIT_SHA`, `CODEBUILD_RESOLVED_SOURCE_VERSION`,
+///   `APPVEYOR_REPO_COMMIT`, `SOURCE_VERSION`; else `git rev-parse HEAD` in the crate's
+///   directory; else the commit `cargo package` recorded; else `None` (never an error).
+/// - `ci`: the CI system, from the first of its variables set to something other than
+///   `false`/`0`/`no`: `GITHUB_ACTIONS` → `github-actions`, `GITLAB_CI` → `gitlab`,
+///   `BUILDKITE`, `CIRCLECI`, `TRAVIS`, `JENKINS_URL` → `jenkins`, `TF_BUILD` →
+///   `azure-pipelines`, `TEAMCITY_VERSION` → `teamcity`, `BITBUCKET_BUILD_NUMBER` → `bitbucket`,
+///   `DRONE`, `WOODPECKER`, `CODEBUILD_BUILD_ID` → `aws-codebuild`, `APPVEYOR`, and last the
+///   generic `CI` (`CI=true`) → `ci`.
+/// - `rustc`: the compiler's `--version` line (`rustc 1.85.0 (…)`).
+/// - `profile`: `debug` when the crate is compiled with debug assertions, else `release`.
+///
+/// Cargo compiles the crate again when one of those variables changes or the git `HEAD` moves,
+/// so the values never go stale. No argument is taken, except `crate = path` for a renamed
+/// dependency.
+///
+/// ```
+/// let build = readiness_core::build_info!();
+/// assert!(build.rustc.as_deref().is_some_and(|rustc| rustc.starts_with("rustc ")));
+/// assert_eq!(build.profile.as_deref(), Some(if cfg!(debug_assertions) { "debug" } else { "release" }));
+///
+/// let readiness = readiness_core::Readiness::builder()
+///     .build_info(build.clone())
+///     .register(readiness_core::build_info::build_info_check(build))
+///     .build()
+///     .unwrap();
+/// # let _ = readiness;
+/// ```
+///
+/// ```compile_fail
+/// let build = readiness_core::build_info!(commit = "abc"); // no arguments
+/// ```
+#[proc_macro]
+pub fn build_info(input: TokenStream) -> TokenStream {
+    build_info::expand(input.into()).into()
 }

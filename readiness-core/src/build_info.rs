@@ -1,0 +1,102 @@
+//! The build check, for `operations.deployment.ci-cd`: the running binary was built by a CI
+//! system from a known commit. It reads nothing at run time, so it needs no feature; the facts
+//! are a [`BuildInfo`], best captured while the service compiles with `build_info!()` (feature
+//! `macros`), which reads the commit (`GIT_COMMIT`, `GITHUB_SHA`… or `git rev-parse HEAD`), the
+//! CI marker (`GITHUB_ACTIONS`, `GITLAB_CI`… or `CI=true`) and the compiler version.
+//!
+//! | check | control | proves | passes / fails (tests in `tests/build_info.rs`) |
+//! |---|---|---|---|
+//! | [`build_info_check`] (`build:info`) | `operations.deployment.ci-cd` | a commit and a CI marker were captured at compile time; the commit, CI system, compiler and profile as evidence | `build_info_check_passes_for_a_ci_build_of_a_commit` / `build_info_check_fails_without_commit_or_ci_marker` and `build_info_check_fails_for_a_commit_built_outside_ci` (and `build_info_macro_captures_this_checkout_and_compiler` for the capture) |
+//!
+//! ```
+//! use readiness_core::{BuildInfo, Readiness, Status, build_info::build_info_check};
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // In a service: `let build = readiness_core::build_info!();`
+//! let build = BuildInfo {
+//!     commit: Some("3bf20240c0ffee3bf20240c0ffee3bf20240c0ff".into()),
+//!     ci: Some("github-actions".into()),
+//!     rustc: Some("rustc 1.85.0 (4d91de4e4 2025-02-17)".into()),
+//!     profile: Some("release".into()),
+//! };
+//! let readiness = Readiness::builder()
+//!     .include_registered(false)
+//!     .build_info(build.clone())
+//!     .register(build_info_check(build))
+//!     .build()?;
+//! let report = readiness.readiness().await;
+//! assert_eq!(report.status, Status::Pass);
+//! assert_eq!(report.checks[0].outcome.evidence["ci"], "github-actions");
+//!
+//! let unknown = Readiness::builder()
+//!     .include_registered(false)
+//!     .register(build_info_check(BuildInfo::default()))
+//!     .build()?;
+//! let outcome = &unknown.readiness().await.checks[0].outcome;
+//! assert_eq!(outcome.status, Status::Fail);
+//! # Ok(()) }
+//! ```
+
+use std::time::Duration;
+
+use crate::check::{CheckRegistration, CheckSpec, Outcome, check_fn};
+use crate::report::BuildInfo;
+
+/// The build check (`build:info`): passes when `build` names a commit and a CI system, fails
+/// naming what is missing and how to get it. The evidence holds the commit, CI system, compiler
+/// and profile (`none` for what is unknown). The facts never change while the process runs, so
+/// the outcome is worked out once and cached for an hour between reports.
+pub fn build_info_check(build: BuildInfo) -> CheckRegistration {
+    let spec = CheckSpec::new("build:info")
+        .control("operations.deployment.ci-cd")
+        .component_type("component")
+        .ttl(Duration::from_secs(3600))
+        .description("the binary was built by CI from a known commit");
+    let outcome = judge_build(&build);
+    CheckRegistration::new(
+        spec,
+        check_fn(move |_| {
+            let outcome = outcome.clone();
+            async move { outcome }
+        }),
+    )
+}
+
+/// A value that is present and not blank.
+fn present(value: Option<&String>) -> Option<&str> {
+    value.map(|value| value.trim()).filter(|value| !value.is_empty())
+}
+
+fn judge_build(build: &BuildInfo) -> Outcome {
+    let commit = present(build.commit.as_ref());
+    let ci = present(build.ci.as_ref());
+    let rustc = present(build.rustc.as_ref());
+    let profile = present(build.profile.as_ref());
+    let outcome = match (commit, ci) {
+        (Some(commit), Some(ci)) => {
+            let short = commit.get(..12).unwrap_or(commit);
+            let mut text = format!("built by {ci} from commit {short}");
+            if let Some(rustc) = rustc {
+                text.push_str(&format!(" with {rustc}"));
+            }
+            if let Some(profile) = profile {
+                text.push_str(&format!(" ({profile} profile)"));
+            }
+            Outcome::pass().with_output(text)
+        }
+        (None, None) => Outcome::fail(
+            "not built by CI from a known commit: no CI marker and no commit at compile time; build in CI \
+             (CI=true) from a git checkout, or set GIT_COMMIT",
+        ),
+        (Some(_), None) => Outcome::fail("not built by CI: no CI marker at compile time; build in CI with CI=true"),
+        (None, Some(ci)) => Outcome::fail(format!(
+            "built by {ci} but no commit was captured at compile time; build from a git checkout or set GIT_COMMIT"
+        )),
+    };
+    let or_none = |value: Option<&str>| value.unwrap_or("none").to_owned();
+    outcome
+        .evidence("commit", or_none(commit))
+        .evidence("ci", or_none(ci))
+        .evidence("rustc", or_none(rustc))
+        .evidence("profile", or_none(profile))
+}

@@ -1,0 +1,3 @@
+fn main() {
+    let _ = readiness_core::build_info!(commit = "abc123", ci = "github-actions");
+}
