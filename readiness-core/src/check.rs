@@ -395,6 +395,14 @@ impl CheckSpec {
         }
     }
 
+    /// Another name, `component:measurement`: for a second instance of a built-in check (two
+    /// certificates, two pools).
+    #[must_use]
+    pub fn rename(mut self, name: impl Into<String>) -> Self {
+        self.name = name.into();
+        self
+    }
+
     /// Binds the check to a control it proves. May be called several times.
     #[must_use]
     pub fn control(mut self, id: impl Into<String>) -> Self {
@@ -529,6 +537,24 @@ impl CheckRegistration {
     /// The settings.
     pub fn spec(&self) -> &CheckSpec {
         &self.spec
+    }
+
+    /// Changes the settings of a ready-made check, such as a built-in: make it critical, give it
+    /// an interval, rename a second instance. The check itself is unchanged.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use readiness_core::{CheckRegistration, CheckSpec, Outcome, check_fn};
+    ///
+    /// let builtin = CheckRegistration::new(CheckSpec::new("tls:certificate"), check_fn(|_| async { Outcome::pass() }));
+    /// let api_cert = builtin.map_spec(|spec| spec.rename("tls:api-certificate").critical().interval(Duration::from_secs(3600)));
+    /// assert_eq!(api_cert.spec().name(), "tls:api-certificate");
+    /// assert!(api_cert.spec().is_critical());
+    /// ```
+    #[must_use]
+    pub fn map_spec(mut self, change: impl FnOnce(CheckSpec) -> CheckSpec) -> Self {
+        self.spec = change(self.spec);
+        self
     }
 }
 
