@@ -57,6 +57,8 @@ impl ExampleService {
             .env("RUST_LOG", "info")
             // Tests that do not look at shutdown should not wait for the default 5 s drain.
             .env("DRAIN_MS", "100")
+            // A fully configured instance: the certificate served in front of it is valid.
+            .env("TLS_CERT_FILE", write_certificate(&data.0))
             .current_dir(&data.0)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -113,6 +115,15 @@ impl Drop for ExampleService {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Writes a self-signed certificate for `localhost` (valid for decades) to `dir/tls.crt`.
+pub fn write_certificate(dir: &std::path::Path) -> PathBuf {
+    let certified =
+        rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("rcgen makes a certificate");
+    let path = dir.join("tls.crt");
+    std::fs::write(&path, certified.cert.pem()).expect("write the certificate");
+    path
 }
 
 /// A JWT secret strong enough for the example's secret check.

@@ -3,8 +3,12 @@
 use std::time::Duration;
 
 use readiness_axum::{RequestMetrics, Shutdown};
+use readiness_core::build_info::build_info_check;
 use readiness_core::database as db_checks;
-use readiness_core::{BuildError, Outcome, Profile, Readiness, State, attestations, check};
+use readiness_core::{
+    BuildError, CheckRegistration, CheckSpec, Outcome, Profile, Readiness, State, attestations, build_info, check,
+    check_fn, host,
+};
 
 use crate::db::Database;
 
@@ -36,12 +40,36 @@ attestations! {
                                         until: "2027-06-30" },
 }
 
+/// What the host checks need to know about this instance.
+pub(crate) struct Host<'a> {
+    /// The port the service listens on: the only one it may listen on.
+    pub(crate) port: u16,
+    /// The certificate served in front of the service, if configured.
+    pub(crate) tls_cert_file: Option<&'a std::path::Path>,
+}
+
+/// The certificate check, or, without `TLS_CERT_FILE`, a failing check that says how to fix it.
+fn tls_certificate(file: Option<&std::path::Path>) -> CheckRegistration {
+    match file {
+        Some(file) => host::tls_certificate(file, 30),
+        None => CheckRegistration::new(
+            CheckSpec::new("tls:certificate").control("security.data.tls-in-transit"),
+            check_fn(|_| async {
+                Outcome::fail(
+                    "no certificate configured: set TLS_CERT_FILE to the PEM file served in front of this service",
+                )
+            }),
+        ),
+    }
+}
+
 /// Everything registered above and by `#[derive(Attest)]` comes in through the builder; the
-/// checks built from the request metrics and the shutdown helper are added here.
+/// checks built from the request metrics, the shutdown helper and the host are added here.
 pub(crate) fn readiness(
     database: Database,
     metrics: &RequestMetrics,
     shutdown: &Shutdown,
+    host_facts: &Host<'_>,
 ) -> Result<Readiness, BuildError> {
     // The built-in database checks: the pool everywhere; TLS, replication and WAL archiving on
     // PostgreSQL (not critical: a missing replica warns, it does not take the instance out).
@@ -62,5 +90,11 @@ pub(crate) fn readiness(
         .register(metrics.response_time_check(Duration::from_millis(500)))
         .register(shutdown.check())
         .register(readiness_core::log_masking::canary_check())
+        .build_info(build_info!())
+        .register(build_info_check(build_info!()))
+        .register(tls_certificate(host_facts.tls_cert_file))
+        .register(host::listening_ports([host_facts.port]))
+        .register(host::memory(512 * 1024 * 1024))
+        .register(host::disk_free_percent(".", 5.0))
         .build()
 }

@@ -24,6 +24,10 @@ pub(crate) struct Settings {
     /// How long to keep serving after SIGTERM, with readiness failing.
     #[attest(env = "DRAIN_MS", default = "5000")]
     pub(crate) drain_ms: u64,
+    /// The PEM certificate (chain) served in front of this service, by the ingress or by a TLS
+    /// terminator: `tls:certificate` checks it is valid and not within 30 days of expiry.
+    #[attest(env = "TLS_CERT_FILE")]
+    pub(crate) tls_cert_file: Option<std::path::PathBuf>,
 }
 
 /// The token-signing secret. Without it the service still starts, and the `secrets:jwt` check

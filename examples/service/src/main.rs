@@ -10,6 +10,7 @@
 //! | `READINESS_TOKEN` (or `READINESS_TOKEN_FILE`) | the bearer token that unlocks readiness details, at least 16 characters | none: details for nobody |
 //! | `ATTESTATION_KEY` (or `ATTESTATION_KEY_FILE`) | 64 hex characters: the ed25519 seed signing `/readiness/attestation` | none: unsigned statement |
 //! | `DRAIN_MS` | how long to keep serving after SIGTERM, readiness failing | `5000` |
+//! | `TLS_CERT_FILE` | the PEM certificate served in front of the service (ingress, terminator) | none: `tls:certificate` fails |
 //!
 //! The first line on stdout is `listening on http://HOST:PORT`; logs go to stderr.
 
@@ -58,9 +59,16 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let database_url = settings.database_url.as_ref().map_or(config::DEFAULT_DATABASE_URL, |url| url.expose_secret());
     let database = db::Database::connect(database_url).await?;
 
+    // Bound before the checks are built: `host:ports` declares the port actually bound.
+    let listener = tokio::net::TcpListener::bind(settings.addr)
+        .await
+        .map_err(|error| format!("cannot listen on {}: {error}", settings.addr))?;
+    let local = listener.local_addr()?;
+
     let metrics = RequestMetrics::new();
     let shutdown = Shutdown::new().drain(Duration::from_millis(settings.drain_ms));
-    let readiness = checks::readiness(database.clone(), &metrics, &shutdown)?;
+    let host = checks::Host { port: local.port(), tls_cert_file: settings.tls_cert_file.as_deref() };
+    let readiness = checks::readiness(database.clone(), &metrics, &shutdown, &host)?;
 
     let mut routes = Routes::new(readiness.clone()).request_metrics(metrics.clone());
     if let Some(token) = &settings.readiness_token {
@@ -71,10 +79,6 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     }
     let app = app(database.clone(), &metrics).merge(routes.build()?);
 
-    let listener = tokio::net::TcpListener::bind(settings.addr)
-        .await
-        .map_err(|error| format!("cannot listen on {}: {error}", settings.addr))?;
-    let local = listener.local_addr()?;
     // The first stdout line is a contract: tests and scripts read the address from it.
     println!("listening on http://{local}");
     tracing::info!(
