@@ -24,6 +24,9 @@ pub(crate) struct Settings {
     /// How long to keep serving after SIGTERM, with readiness failing.
     #[attest(env = "DRAIN_MS", default = "5000")]
     pub(crate) drain_ms: u64,
+    /// Comma-separated origins allowed to call the API from a browser (never `*`).
+    #[attest(env = "CORS_ORIGINS", default = "https://orders.example.com")]
+    pub(crate) cors_origins: String,
     /// The PEM certificate (chain) served in front of this service, by the ingress or by a TLS
     /// terminator: `tls:certificate` checks it is valid and not within 30 days of expiry.
     #[attest(env = "TLS_CERT_FILE")]
@@ -36,8 +39,6 @@ pub(crate) struct Settings {
 #[attest(control = "security.data.secrets", name = "secrets:jwt")]
 pub(crate) struct Secrets {
     /// Signs and verifies tokens; at least 32 random characters.
-    // Loaded and attested now; the JWT-protected routes that read it come with the HTTP probes.
-    #[allow(dead_code)]
     #[attest(env = "JWT_SECRET", secret, file, min_len = 32)]
     pub(crate) jwt_secret: SecretString,
 }

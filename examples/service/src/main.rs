@@ -10,10 +10,12 @@
 //! | `READINESS_TOKEN` (or `READINESS_TOKEN_FILE`) | the bearer token that unlocks readiness details, at least 16 characters | none: details for nobody |
 //! | `ATTESTATION_KEY` (or `ATTESTATION_KEY_FILE`) | 64 hex characters: the ed25519 seed signing `/readiness/attestation` | none: unsigned statement |
 //! | `DRAIN_MS` | how long to keep serving after SIGTERM, readiness failing | `5000` |
+//! | `CORS_ORIGINS` | comma-separated origins allowed to call the API from a browser | `https://orders.example.com` |
 //! | `TLS_CERT_FILE` | the PEM certificate served in front of the service (ingress, terminator) | none: `tls:certificate` fails |
 //!
 //! The first line on stdout is `listening on http://HOST:PORT`; logs go to stderr.
 
+mod api;
 mod checks;
 mod config;
 mod db;
@@ -21,11 +23,7 @@ mod db;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use axum::Router;
-use axum::extract::{Query, State};
-use axum::routing::get;
 use readiness_axum::{RequestMetrics, Routes, Shutdown};
-use readiness_core::control;
 use readiness_core::secrets::ExposeSecret;
 
 #[tokio::main]
@@ -77,7 +75,10 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(seed) = &settings.attestation_key {
         routes = routes.signing_key(config::signing_key(seed)?, "example-service");
     }
-    let app = app(database.clone(), &metrics).merge(routes.build()?);
+    let origins = api::parse_origins(&settings.cors_origins)?;
+    let jwt_secret = secrets.as_ref().map(|secrets| &secrets.jwt_secret);
+    let app = api::router(api::Api::new(database.clone(), jwt_secret), &metrics, origins);
+    let app = app.merge(routes.build()?);
 
     // The first stdout line is a contract: tests and scripts read the address from it.
     println!("listening on http://{local}");
@@ -88,43 +89,10 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         details_token = settings.readiness_token.is_some(),
         "example-service started"
     );
-    axum::serve(listener, app).with_graceful_shutdown(shutdown.signal(readiness)).await?;
+    // The peer address keys the rate limiter.
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown.signal(readiness))
+        .await?;
     tracing::info!("example-service stopped");
     Ok(())
-}
-
-/// The application's own routes, measured by the request-metrics layer.
-#[control(
-    "performance.monitoring.apm",
-    evidence = "RequestMetrics layer: request count, 5xx count and latency histogram, exported on /readiness/metrics"
-)]
-#[control("documentation.technical.api", evidence = "every route is listed with a curl example in README.md")]
-fn app(database: db::Database, metrics: &RequestMetrics) -> Router {
-    Router::new()
-        .route("/", get(|| async { "example-service: see /readiness\n" }))
-        .route("/api/orders", get(list_orders))
-        .route("/api/slow", get(slow))
-        .with_state(database)
-        .layer(metrics.layer())
-}
-
-async fn list_orders(
-    State(database): State<db::Database>,
-) -> Result<axum::Json<Vec<String>>, (axum::http::StatusCode, String)> {
-    database.order_ids().await.map(axum::Json).map_err(|error| {
-        tracing::warn!(%error, "listing orders failed");
-        (axum::http::StatusCode::SERVICE_UNAVAILABLE, "the database is unavailable\n".to_owned())
-    })
-}
-
-#[derive(serde::Deserialize)]
-struct SlowQuery {
-    ms: Option<u64>,
-}
-
-/// A request that takes a while (at most 10 s): shows graceful shutdown finishing it.
-async fn slow(Query(query): Query<SlowQuery>) -> String {
-    let wait = Duration::from_millis(query.ms.unwrap_or(1000).min(10_000));
-    tokio::time::sleep(wait).await;
-    format!("done after {} ms\n", wait.as_millis())
 }
