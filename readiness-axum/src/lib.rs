@@ -32,10 +32,25 @@
 //! Every answer carries `Cache-Control: no-store` and `X-Content-Type-Options: nosniff`.
 //! Anonymous callers see statuses only; outputs, observed values, evidence and the checklist
 //! need `Authorization: Bearer <token>` (see [`Routes::token`] and [`Details`]).
+//!
+//! Built-in checks of this crate: [`Shutdown::check`] (graceful shutdown),
+//! [`RequestMetrics::error_rate_check`] and [`RequestMetrics::response_time_check`], and the
+//! in-process HTTP self-probes of [`probes`], which drive the application's own `Router`
+//! without a network:
+//!
+//! | probe | check | control |
+//! |---|---|---|
+//! | [`probes::SecurityHeaders`] | `http:security-headers` | `security.network.headers` |
+//! | [`probes::Cors`] | `http:cors` | `security.network.cors` |
+//! | [`probes::RateLimit`] | `http:rate-limit` | `security.auth.rate-limiting` |
+//! | [`probes::SessionCookie`] | `http:session-cookie` | `security.auth.session-management` |
+//! | [`probes::JwtValidation`] | `http:jwt` | `security.auth.jwt-validation` |
+//! | [`probes::PasswordPolicy`] | `http:password-policy` | `security.auth.password-strength` |
 
 #![deny(missing_docs)]
 
 mod metrics;
+pub mod probes;
 mod problem;
 mod request;
 mod routes;

@@ -1,0 +1,403 @@
+//! In-process HTTP self-probes: checks that drive the service's own [`Router`] with
+//! [`tower::ServiceExt::oneshot`] (no socket, no network) and judge what comes back.
+//!
+//! Each probe is a builder in the tower-http style: it takes a clone of the application's
+//! `Router` (with its state already applied), is configured with paths, methods and
+//! expectations that default to something sensible, and ends in `.check()`, which gives a
+//! [`CheckRegistration`] for [`readiness_core::ReadinessBuilder::register`] (every builder also
+//! converts into one with `From`).
+//!
+//! | probe | check | control | what a pass proves | pass test / fail tests (`tests/probes.rs`) |
+//! |---|---|---|---|---|
+//! | [`SecurityHeaders`] | `http:security-headers` | `security.network.headers` | answers carry `X-Content-Type-Options: nosniff`, a frame guard (`X-Frame-Options` or CSP `frame-ancestors`), an enforced `Content-Security-Policy`, a `Referrer-Policy` and HSTS with `max-age` ≥ 180 days | `security_headers_pass_with_tower_http_layers` / `security_headers_fail_listing_every_missing_and_weak_header`, `security_headers_fail_on_a_server_error` |
+//! | [`Cors`] | `http:cors` | `security.network.cors` | a preflight and a simple request from a foreign origin (and from `null`) are not allowed; never `*` with credentials; an allowed origin, if given, is accepted | `cors_passes_with_an_exact_origin_list` / `cors_fails_when_the_origin_is_mirrored_with_credentials`, `cors_fails_on_any_origin_and_on_wildcard_with_credentials`, `cors_fails_when_the_allowed_origin_is_refused` |
+//! | [`RateLimit`] | `http:rate-limit` | `security.auth.rate-limiting` | a burst from one client gets `429 Too Many Requests`, and the limit is per client | `rate_limit_passes_with_tower_governor`, `rate_limit_passes_with_a_peer_address_limiter_through_connect_info` / `rate_limit_fails_without_a_limiter`, `rate_limit_fails_clearly_when_the_limiter_cannot_key_the_request`, `rate_limit_fails_when_the_limiter_queues_instead_of_refusing`, `rate_limit_warns_when_the_limit_is_global` |
+//! | [`SessionCookie`] | `http:session-cookie` | `security.auth.session-management` | the session cookie a login sets is `Secure`, `HttpOnly` and `SameSite=Lax`/`Strict` | `session_cookie_passes_with_secure_httponly_samesite` / `session_cookie_fails_on_missing_flags`, `session_cookie_fails_without_a_cookie`, `session_cookie_warns_on_samesite_none` |
+//! | [`JwtValidation`] | `http:jwt` | `security.auth.jwt-validation` | a valid token is accepted; no token, garbage, alg `none`, expired, not yet valid, without expiry, another key, a tampered payload, the wrong audience and the wrong issuer are all refused (401/403) | `jwt_passes_with_strict_validation` / `jwt_fails_when_signatures_are_not_verified`, `jwt_fails_when_time_and_audience_are_not_validated`, `jwt_fails_when_alg_none_is_trusted`, `jwt_fails_when_the_probe_has_the_wrong_secret` |
+//! | [`PasswordPolicy`] | `http:password-policy` | `security.auth.password-strength` | every weak password is refused with 400/422 (and a strong one, if given, accepted) | `password_policy_passes_with_zxcvbn` / `password_policy_fails_on_a_length_only_rule`, `password_policy_fails_when_even_a_strong_password_is_refused` |
+//!
+//! The test routers are built from real middleware: tower-http's `CorsLayer` and
+//! `SetResponseHeaderLayer`, `tower_governor`, `jsonwebtoken` validation, a login setting a
+//! cookie and a registration judged by `zxcvbn`. `every_probe_passes_together_on_one_correct_app`
+//! runs all six at once against one router; `probes_name_a_hanging_route_and_a_panicking_handler`
+//! shows the failures every probe shares.
+//!
+//! ```
+//! use axum::{Router, http::HeaderValue, middleware::map_response, response::Response, routing::get};
+//! use readiness_axum::probes::SecurityHeaders;
+//! use readiness_core::{Readiness, Status};
+//!
+//! async fn harden(mut response: Response) -> Response {
+//!     let headers = response.headers_mut();
+//!     headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+//!     headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
+//!     headers.insert("content-security-policy", HeaderValue::from_static("default-src 'none'"));
+//!     headers.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+//!     headers.insert("strict-transport-security", HeaderValue::from_static("max-age=31536000"));
+//!     response
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! let app: Router = Router::new().route("/", get(|| async { "hello" })).layer(map_response(harden));
+//! let readiness = Readiness::builder()
+//!     .include_registered(false)
+//!     .register(SecurityHeaders::new(app.clone()).check())
+//!     .build()
+//!     .unwrap();
+//! let report = readiness.readiness().await;
+//! let check = report.check("http:security-headers").unwrap();
+//! assert_eq!(check.status, Status::Pass, "{:?}", check.outcome.output);
+//! # }
+//! ```
+//!
+//! # What every probe has in common
+//!
+//! * **Client identity.** In-process requests have no peer address, so each probe gives its
+//!   requests one: an [`axum::extract::ConnectInfo`]`<SocketAddr>` (and a plain `SocketAddr`) in
+//!   the request extensions, and an `X-Forwarded-For` header, both with an address of the
+//!   documentation ranges (RFC 5737: `192.0.2.0/24`, `198.51.100.0/24`), which no real client
+//!   has. A rate limiter keyed per client address therefore counts the probes apart from real
+//!   clients, and each probe has an address of its own (`192.0.2.1` for [`RateLimit`],
+//!   `192.0.2.2`–`192.0.2.6` for the others), so the rate-limit burst does not make the other
+//!   probes see `429`. Change it with `client_ip`, the header with `identity_header`, and turn
+//!   the extension off with `connect_info(false)`. A limiter keyed on something else (an API
+//!   key, a user) needs that something: give it with `header`.
+//! * **Side effects.** The probes send real requests to real handlers: a missing password
+//!   policy lets [`PasswordPolicy`] register accounts, [`SessionCookie`] logs in, and the
+//!   rate-limit burst spends the probe address's quota. Point them at a sandbox tenant where that
+//!   matters.
+//! * **Timing.** Each request must answer within `request_timeout` (250 ms by default; in
+//!   process, a healthy handler answers in microseconds), so a hanging route is named in the
+//!   output instead of the whole check timing out. Checks are not critical and cache their
+//!   result for 60 s by default (the router does not change while the process runs); adjust
+//!   with `spec(|spec| spec.critical().ttl(...))` (or `check().map_spec(...)`), or `name` a
+//!   second instance of a probe.
+//! * **Outcomes.** A `5xx`, a panic in a handler, a timeout or an invalid request is a clear
+//!   failing outcome naming the request; a probe never panics. Outputs list what failed; the
+//!   evidence lists what was sent and seen (statuses, header names, cookie attribute names).
+//!   Response bodies are never read, cookie values and tokens are never shown.
+
+mod cookie;
+mod cors;
+mod headers;
+mod jwt;
+mod password;
+mod rate_limit;
+
+use std::fmt;
+use std::future::Future;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response, StatusCode};
+use futures_util::FutureExt;
+use readiness_core::{CheckRegistration, CheckSpec, Outcome, check_fn};
+use tower::ServiceExt;
+
+pub use cookie::SessionCookie;
+pub use cors::{Cors, DEFAULT_FOREIGN_ORIGINS};
+pub use headers::{MIN_HSTS_MAX_AGE, SecurityHeaders};
+pub use jsonwebtoken::{Algorithm, EncodingKey};
+pub use jwt::{Forgery, JwtValidation};
+pub use password::{DEFAULT_WEAK_PASSWORDS, ID_PLACEHOLDER, PASSWORD_PLACEHOLDER, PasswordPolicy};
+pub use rate_limit::RateLimit;
+
+/// How long one probe request may take by default.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_millis(250);
+
+/// How long a probe's result is reused by default before it runs again.
+pub const DEFAULT_TTL: Duration = Duration::from_secs(60);
+
+/// The header that carries the probe's client address by default.
+pub const DEFAULT_IDENTITY_HEADER: HeaderName = HeaderName::from_static("x-forwarded-for");
+
+/// At most this many items are named in one list of an output; the rest are counted.
+const MAX_LISTED: usize = 12;
+
+type SpecEdit = Arc<dyn Fn(CheckSpec) -> CheckSpec + Send + Sync>;
+
+/// What every probe shares: the router, the client identity, extra headers, the request
+/// timeout and the check's settings.
+#[derive(Clone)]
+struct Common {
+    router: Router,
+    name: String,
+    control: &'static str,
+    description: &'static str,
+    client_ip: IpAddr,
+    identity_header: Option<HeaderName>,
+    connect_info: bool,
+    headers: HeaderMap,
+    request_timeout: Duration,
+    spec_edits: Vec<SpecEdit>,
+}
+
+impl Common {
+    fn new(router: Router, name: &str, control: &'static str, description: &'static str, host: u8) -> Self {
+        Self {
+            router,
+            name: name.to_owned(),
+            control,
+            description,
+            client_ip: IpAddr::V4(Ipv4Addr::new(192, 0, 2, host)),
+            identity_header: Some(DEFAULT_IDENTITY_HEADER),
+            connect_info: true,
+            headers: HeaderMap::new(),
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            spec_edits: Vec::new(),
+        }
+    }
+
+    fn spec(&self) -> CheckSpec {
+        let base =
+            CheckSpec::new(self.name.clone()).control(self.control).ttl(DEFAULT_TTL).description(self.description);
+        self.spec_edits.iter().fold(base, |spec, edit| edit(spec))
+    }
+
+    /// The registration of a probe whose run is `run(config)`.
+    fn register<P, F, Fut>(&self, probe: P, run: F) -> CheckRegistration
+    where
+        P: Send + Sync + 'static,
+        F: Fn(Arc<P>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Outcome> + Send + 'static,
+    {
+        let probe = Arc::new(probe);
+        CheckRegistration::new(self.spec(), check_fn(move |_| run(Arc::clone(&probe))))
+    }
+
+    /// A request from the probe's client, with the extra headers.
+    fn request(&self, method: &Method, path: &str, body: Body) -> Result<Request<Body>, ProbeError> {
+        self.request_from(self.client_ip, method, path, body)
+    }
+
+    fn request_from(&self, ip: IpAddr, method: &Method, path: &str, body: Body) -> Result<Request<Body>, ProbeError> {
+        let label = format!("{method} {path}");
+        let mut request = Request::builder()
+            .method(method.clone())
+            .uri(path)
+            .body(body)
+            .map_err(|error| ProbeError::Invalid { label: label.clone(), reason: error.to_string() })?;
+        let headers = request.headers_mut();
+        for (name, value) in &self.headers {
+            headers.append(name.clone(), value.clone());
+        }
+        if let Some(name) = &self.identity_header {
+            headers.insert(name.clone(), ip_header_value(ip));
+        }
+        if self.connect_info {
+            let address = SocketAddr::new(ip, 0);
+            request.extensions_mut().insert(ConnectInfo(address));
+            request.extensions_mut().insert(address);
+        }
+        Ok(request)
+    }
+
+    /// Sends one request through a clone of the router, within the request timeout, catching a
+    /// panicking handler.
+    async fn send(&self, request: Request<Body>) -> Result<Response<Body>, ProbeError> {
+        let label = format!("{} {}", request.method(), request.uri());
+        let call = AssertUnwindSafe(self.router.clone().oneshot(request)).catch_unwind();
+        match tokio::time::timeout(self.request_timeout, call).await {
+            Ok(Ok(Ok(response))) => Ok(response),
+            Ok(Ok(Err(never))) => match never {},
+            Ok(Err(_panic)) => Err(ProbeError::Panicked { label }),
+            Err(_elapsed) => Err(ProbeError::TimedOut { label, after: self.request_timeout }),
+        }
+    }
+
+    /// [`Common::request`] then [`Common::send`].
+    async fn exchange(&self, method: &Method, path: &str, body: Body) -> Result<Response<Body>, ProbeError> {
+        self.send(self.request(method, path, body)?).await
+    }
+}
+
+impl fmt::Debug for Common {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Header values may be credentials (an API key): only their names are shown.
+        let header_names: Vec<&str> = self.headers.keys().map(HeaderName::as_str).collect();
+        f.debug_struct("Common")
+            .field("name", &self.name)
+            .field("control", &self.control)
+            .field("client_ip", &self.client_ip)
+            .field("identity_header", &self.identity_header)
+            .field("connect_info", &self.connect_info)
+            .field("headers", &header_names)
+            .field("request_timeout", &self.request_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+fn ip_header_value(ip: IpAddr) -> HeaderValue {
+    match HeaderValue::from_str(&ip.to_string()) {
+        Ok(value) => value,
+        // An address is ASCII digits, dots, colons and hex letters: always a valid value.
+        Err(_) => HeaderValue::from_static("192.0.2.1"),
+    }
+}
+
+/// Why a probe request produced no answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum ProbeError {
+    Invalid { label: String, reason: String },
+    TimedOut { label: String, after: Duration },
+    Panicked { label: String },
+}
+
+impl fmt::Display for ProbeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProbeError::Invalid { label, reason } => write!(f, "cannot build the probe request {label}: {reason}"),
+            ProbeError::TimedOut { label, after } => write!(
+                f,
+                "{label} did not answer within {} ms (in process a route answers in microseconds: is it \
+                 waiting on something, or queueing requests?)",
+                after.as_millis()
+            ),
+            ProbeError::Panicked { label } => write!(f, "the handler of {label} panicked"),
+        }
+    }
+}
+
+impl From<ProbeError> for Outcome {
+    fn from(error: ProbeError) -> Self {
+        Outcome::fail(error.to_string())
+    }
+}
+
+/// What an unexpected status most likely means, for outputs.
+fn status_hint(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        404 => "no such route: check the probe's path",
+        405 => "the route does not take this method",
+        415 => "the route does not take this content type",
+        429 => "rate limited: give this probe a client address of its own, or exempt it from the limiter",
+        500..=599 => {
+            "a server error: the route must answer, not fail (a rate limiter that cannot find the client's \
+             address answers 500 too: see `connect_info` and `identity_header`)"
+        }
+        _ => "not the answer the probe expects",
+    }
+}
+
+/// `items` joined with `, `, at most [`MAX_LISTED`] of them, then how many more there are.
+fn list<I>(items: I) -> String
+where
+    I: IntoIterator,
+    I::Item: fmt::Display,
+{
+    let mut text = String::new();
+    let mut more = 0usize;
+    for (index, item) in items.into_iter().enumerate() {
+        if index >= MAX_LISTED {
+            more += 1;
+            continue;
+        }
+        if index > 0 {
+            text.push_str(", ");
+        }
+        text.push_str(&item.to_string());
+    }
+    if more > 0 {
+        text.push_str(&format!(" and {more} more"));
+    }
+    if text.is_empty() { "none".to_owned() } else { text }
+}
+
+/// The names of an answer's headers, sorted, for evidence.
+fn header_names(headers: &HeaderMap) -> String {
+    let mut names: Vec<&str> = headers.keys().map(HeaderName::as_str).collect();
+    names.sort_unstable();
+    names.dedup();
+    if names.is_empty() { "none".to_owned() } else { names.join(", ") }
+}
+
+/// Seconds since the Unix epoch (0 for a clock before it).
+fn unix_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs())
+}
+
+/// The builder methods every probe shares, documented once.
+macro_rules! common_methods {
+    ($default_name:literal) => {
+        #[doc = concat!("Names the check (default `", $default_name, "`): needed to register a second")]
+        /// instance of the same probe, since check names are unique.
+        pub fn name(mut self, name: impl Into<String>) -> Self {
+            self.common.name = name.into();
+            self
+        }
+
+        /// Adjusts the check's settings: criticality, kinds, timeout, TTL or background interval
+        /// (by default a probe is a non-critical readiness check whose result is reused for 60 s).
+        /// Several calls apply in order.
+        pub fn spec(
+            mut self,
+            edit: impl Fn(readiness_core::CheckSpec) -> readiness_core::CheckSpec + Send + Sync + 'static,
+        ) -> Self {
+            self.common.spec_edits.push(std::sync::Arc::new(edit));
+            self
+        }
+
+        /// The client address the probe's requests come from (see the module docs); keep it in
+        /// the documentation ranges (`192.0.2.0/24`, `198.51.100.0/24`, `203.0.113.0/24`) so no
+        /// real client shares its rate-limit quota.
+        pub fn client_ip(mut self, ip: std::net::IpAddr) -> Self {
+            self.common.client_ip = ip;
+            self
+        }
+
+        /// The header carrying the client address (default `X-Forwarded-For`, as read by
+        /// `tower_governor`'s `SmartIpKeyExtractor`); `None` sends no such header.
+        pub fn identity_header(mut self, header: Option<axum::http::HeaderName>) -> Self {
+            self.common.identity_header = header;
+            self
+        }
+
+        /// Whether to put `ConnectInfo<SocketAddr>` (and a plain `SocketAddr`) with the client
+        /// address into each request's extensions, as `into_make_service_with_connect_info` does
+        /// for real connections (default `true`).
+        pub fn connect_info(mut self, insert: bool) -> Self {
+            self.common.connect_info = insert;
+            self
+        }
+
+        /// A header sent with every request of the probe (an API key, a `Host`, a tenant).
+        /// Its value is never shown, in outputs or in `Debug`.
+        pub fn header(mut self, name: axum::http::HeaderName, value: axum::http::HeaderValue) -> Self {
+            self.common.headers.append(name, value);
+            self
+        }
+
+        /// How long one request may take before the probe fails naming it (default 250 ms).
+        /// Keep it under the check's timeout (800 ms by default, see [`Self::spec`]).
+        pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+            self.common.request_timeout = timeout;
+            self
+        }
+    };
+}
+use common_methods;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_are_bounded() {
+        assert_eq!(list(Vec::<String>::new()), "none");
+        assert_eq!(list(["a", "b"]), "a, b");
+        let long = list(0..20);
+        assert!(long.ends_with("11 and 8 more"), "{long}");
+    }
+
+    #[test]
+    fn hints_name_the_likely_cause() {
+        assert!(status_hint(StatusCode::NOT_FOUND).contains("path"));
+        assert!(status_hint(StatusCode::INTERNAL_SERVER_ERROR).contains("connect_info"));
+        assert!(status_hint(StatusCode::TOO_MANY_REQUESTS).contains("client address"));
+    }
+}
