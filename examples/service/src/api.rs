@@ -14,7 +14,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-use readiness_axum::RequestMetrics;
 use readiness_core::control;
 use readiness_core::secrets::{ExposeSecret, SecretString};
 use tower_governor::GovernorLayer;
@@ -50,7 +49,9 @@ impl Api {
     }
 }
 
-/// The application's routes with their protections, measured by the request-metrics layer.
+/// The application's routes with their protections. The request-metrics layer goes around them
+/// where they are served (`main.rs`), not here: the self-probes drive this router, and their
+/// requests are no traffic of the application's.
 #[control(
     "performance.monitoring.apm",
     evidence = "RequestMetrics layer: request count, 5xx count and latency histogram, exported on /readiness/metrics"
@@ -58,7 +59,7 @@ impl Api {
 #[control("documentation.technical.api", evidence = "every route is listed with a curl example in README.md")]
 #[control("security.auth.rate-limiting", evidence = "tower_governor: 50-request burst per client IP, refilled at 50/s")]
 #[control("security.network.headers", evidence = "nosniff, frame guard, CSP, Referrer-Policy and HSTS on every answer")]
-pub(crate) fn router(api: Api, metrics: &RequestMetrics, allowed_origins: Vec<HeaderValue>) -> Router {
+pub(crate) fn router(api: Api, allowed_origins: Vec<HeaderValue>) -> Router {
     let limiter = GovernorConfigBuilder::default()
         .period(RATE_REFILL_EVERY)
         .burst_size(RATE_BURST)
@@ -92,7 +93,7 @@ pub(crate) fn router(api: Api, metrics: &RequestMetrics, allowed_origins: Vec<He
             HeaderValue::from_static(value),
         ));
     }
-    routes.layer(metrics.layer())
+    routes
 }
 
 /// The headers every answer of the application carries (unless a handler set its own).

@@ -2,14 +2,18 @@
 
 use std::time::Duration;
 
-use readiness_axum::{RequestMetrics, Shutdown};
+use axum::Router;
+use axum::http::Method;
+use readiness_axum::{RequestMetrics, Shutdown, probes};
 use readiness_core::build_info::build_info_check;
 use readiness_core::database as db_checks;
+use readiness_core::secrets::SecretString;
 use readiness_core::{
     BuildError, CheckRegistration, CheckSpec, Outcome, Profile, Readiness, State, attestations, build_info, check,
     check_fn, host,
 };
 
+use crate::api;
 use crate::db::Database;
 
 /// The pool answers `SELECT 1` within its timeout.
@@ -40,12 +44,54 @@ attestations! {
                                         until: "2027-06-30" },
 }
 
-/// What the host checks need to know about this instance.
-pub(crate) struct Host<'a> {
+/// What the host checks and the HTTP self-probes need to know about this instance.
+pub(crate) struct Instance<'a> {
     /// The port the service listens on: the only one it may listen on.
     pub(crate) port: u16,
     /// The certificate served in front of the service, if configured.
     pub(crate) tls_cert_file: Option<&'a std::path::Path>,
+    /// The application's routes, which the probes drive in process.
+    pub(crate) api: &'a Router,
+    /// The token-signing secret, when it was loaded.
+    pub(crate) jwt_secret: Option<&'a SecretString>,
+    /// An origin the API accepts (the first of `CORS_ORIGINS`).
+    pub(crate) allowed_origin: Option<&'a str>,
+}
+
+/// The in-process HTTP self-probes of the application's routes (see `api.rs`).
+fn http_probes(instance: &Instance<'_>) -> Vec<CheckRegistration> {
+    let api = instance.api;
+    let mut cors = probes::Cors::new(api.clone()).path("/api/orders");
+    if let Some(origin) = instance.allowed_origin {
+        cors = cors.allowed_origin(origin);
+    }
+    let jwt = match instance.jwt_secret {
+        Some(secret) => probes::JwtValidation::hs256(api.clone(), "/api/me", secret)
+            .audience(api::JWT_AUDIENCE)
+            .issuer(api::JWT_ISSUER)
+            .check(),
+        None => CheckRegistration::new(
+            CheckSpec::new("http:jwt").control("security.auth.jwt-validation"),
+            check_fn(|_| async {
+                Outcome::fail("JWT_SECRET is not loaded, so /api/me refuses every token: set a strong JWT_SECRET")
+            }),
+        ),
+    };
+    vec![
+        probes::SecurityHeaders::new(api.clone()).paths(["/", "/api/me"]).check(),
+        cors.check(),
+        probes::RateLimit::new(api.clone()).request(Method::GET, "/").check(),
+        probes::SessionCookie::new(api.clone())
+            .request(Method::POST, "/api/session")
+            .cookie(api::SESSION_COOKIE)
+            .check(),
+        jwt,
+        probes::PasswordPolicy::new(api.clone())
+            .path("/api/password-policy")
+            .template(serde_json::json!({"username": "readiness-probe-<id>", "password": "<pw>"}))
+            .strong_password("vT7#qL9!mZ2@wX4$kP-orders")
+            .check(),
+    ]
 }
 
 /// The certificate check, or, without `TLS_CERT_FILE`, a failing check that says how to fix it.
@@ -69,7 +115,7 @@ pub(crate) fn readiness(
     database: Database,
     metrics: &RequestMetrics,
     shutdown: &Shutdown,
-    host_facts: &Host<'_>,
+    instance: &Instance<'_>,
 ) -> Result<Readiness, BuildError> {
     // The built-in database checks: the pool everywhere; TLS, replication and WAL archiving on
     // PostgreSQL (not critical: a missing replica warns, it does not take the instance out).
@@ -81,7 +127,9 @@ pub(crate) fn readiness(
             .register(db_checks::postgres_replication(pool.clone(), 1))
             .register(db_checks::postgres_archiving(pool.clone(), Duration::from_secs(3600))),
     };
-    builder
+    http_probes(instance)
+        .into_iter()
+        .fold(builder, readiness_core::ReadinessBuilder::register)
         .service("example-service", env!("CARGO_PKG_VERSION"))
         .description("the reference user of readiness")
         .profile(Profile::production())
@@ -92,8 +140,8 @@ pub(crate) fn readiness(
         .register(readiness_core::log_masking::canary_check())
         .build_info(build_info!())
         .register(build_info_check(build_info!()))
-        .register(tls_certificate(host_facts.tls_cert_file))
-        .register(host::listening_ports([host_facts.port]))
+        .register(tls_certificate(instance.tls_cert_file))
+        .register(host::listening_ports([instance.port]))
         .register(host::memory(512 * 1024 * 1024))
         .register(host::disk_free_percent(".", 5.0))
         .build()

@@ -65,8 +65,18 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
 
     let metrics = RequestMetrics::new();
     let shutdown = Shutdown::new().drain(Duration::from_millis(settings.drain_ms));
-    let host = checks::Host { port: local.port(), tls_cert_file: settings.tls_cert_file.as_deref() };
-    let readiness = checks::readiness(database.clone(), &metrics, &shutdown, &host)?;
+    let origins = api::parse_origins(&settings.cors_origins)?;
+    let allowed_origin = origins.first().and_then(|origin| origin.to_str().ok()).map(str::to_owned);
+    let jwt_secret = secrets.as_ref().map(|secrets| &secrets.jwt_secret);
+    let api = api::router(api::Api::new(database.clone(), jwt_secret), origins);
+    let instance = checks::Instance {
+        port: local.port(),
+        tls_cert_file: settings.tls_cert_file.as_deref(),
+        api: &api,
+        jwt_secret,
+        allowed_origin: allowed_origin.as_deref(),
+    };
+    let readiness = checks::readiness(database.clone(), &metrics, &shutdown, &instance)?;
 
     let mut routes = Routes::new(readiness.clone()).request_metrics(metrics.clone());
     if let Some(token) = &settings.readiness_token {
@@ -75,10 +85,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(seed) = &settings.attestation_key {
         routes = routes.signing_key(config::signing_key(seed)?, "example-service");
     }
-    let origins = api::parse_origins(&settings.cors_origins)?;
-    let jwt_secret = secrets.as_ref().map(|secrets| &secrets.jwt_secret);
-    let app = api::router(api::Api::new(database.clone(), jwt_secret), &metrics, origins);
-    let app = app.merge(routes.build()?);
+    let app = api.layer(metrics.layer()).merge(routes.build()?);
 
     // The first stdout line is a contract: tests and scripts read the address from it.
     println!("listening on http://{local}");
