@@ -48,6 +48,8 @@ attestations! {
 pub(crate) struct Instance<'a> {
     /// The port the service listens on: the only one it may listen on.
     pub(crate) port: u16,
+    /// The resident memory allowed, in bytes.
+    pub(crate) max_rss_bytes: u64,
     /// The certificate served in front of the service, if configured.
     pub(crate) tls_cert_file: Option<&'a std::path::Path>,
     /// The application's routes, which the probes drive in process.
@@ -142,7 +144,7 @@ pub(crate) fn readiness(
         .register(build_info_check(build_info!()))
         .register(tls_certificate(instance.tls_cert_file))
         .register(host::listening_ports([instance.port]))
-        .register(host::memory(512 * 1024 * 1024))
+        .register(host::memory(instance.max_rss_bytes))
         .register(host::disk_free_percent(".", 5.0))
         .build()
 }

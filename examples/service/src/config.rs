@@ -24,6 +24,9 @@ pub(crate) struct Settings {
     /// How long to keep serving after SIGTERM, with readiness failing.
     #[attest(env = "DRAIN_MS", default = "5000")]
     pub(crate) drain_ms: u64,
+    /// The resident memory `host:memory` allows, in MiB: keep it under the container's limit.
+    #[attest(env = "MAX_RSS_MB", default = "512")]
+    pub(crate) max_rss_mb: u64,
     /// Comma-separated origins allowed to call the API from a browser (never `*`).
     #[attest(env = "CORS_ORIGINS", default = "https://orders.example.com")]
     pub(crate) cors_origins: String,

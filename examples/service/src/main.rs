@@ -10,6 +10,7 @@
 //! | `READINESS_TOKEN` (or `READINESS_TOKEN_FILE`) | the bearer token that unlocks readiness details, at least 16 characters | none: details for nobody |
 //! | `ATTESTATION_KEY` (or `ATTESTATION_KEY_FILE`) | 64 hex characters: the ed25519 seed signing `/readiness/attestation` | none: unsigned statement |
 //! | `DRAIN_MS` | how long to keep serving after SIGTERM, readiness failing | `5000` |
+//! | `MAX_RSS_MB` | the resident memory `host:memory` allows | `512` |
 //! | `CORS_ORIGINS` | comma-separated origins allowed to call the API from a browser | `https://orders.example.com` |
 //! | `TLS_CERT_FILE` | the PEM certificate served in front of the service (ingress, terminator) | none: `tls:certificate` fails |
 //!
@@ -71,6 +72,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let api = api::router(api::Api::new(database.clone(), jwt_secret), origins);
     let instance = checks::Instance {
         port: local.port(),
+        max_rss_bytes: settings.max_rss_mb.saturating_mul(1024 * 1024),
         tls_cert_file: settings.tls_cert_file.as_deref(),
         api: &api,
         jwt_secret,
