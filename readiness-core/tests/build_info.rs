@@ -2,27 +2,15 @@
 //! commit and failing on what is missing, and `build_info!()` capturing this very checkout and
 //! compiler while this test crate compiled.
 
-use std::time::Duration;
+mod support;
 
 use readiness_core::build_info::build_info_check;
-use readiness_core::{BuildInfo, CheckRegistration, Readiness, Status};
+use readiness_core::{BuildInfo, CheckRegistration, Status};
 
 async fn run(registration: CheckRegistration) -> (Status, String, serde_json::Value) {
-    let readiness = Readiness::builder()
-        .include_registered(false)
-        .deadline(Duration::from_secs(5))
-        .default_timeout(Duration::from_secs(4))
-        .register(registration)
-        .build()
-        .unwrap();
-    let report = readiness.readiness().await;
-    let check = &report.checks[0];
-    assert_eq!(check.name, "build:info");
-    (
-        check.outcome.status,
-        check.outcome.output.clone().unwrap_or_default(),
-        serde_json::to_value(&check.outcome.evidence).unwrap(),
-    )
+    let ran = support::run_one(registration).await;
+    assert_eq!(ran.name, "build:info");
+    (ran.status, ran.output, ran.evidence)
 }
 
 fn full() -> BuildInfo {

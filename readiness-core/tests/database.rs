@@ -2,9 +2,11 @@
 //! paths included.
 #![cfg(all(feature = "postgres", feature = "sqlite"))]
 
+mod support;
+
 use std::time::Duration;
 
-use readiness_core::{CheckRegistration, Readiness, Status, database};
+use readiness_core::{CheckRegistration, Status, database};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::SqlitePoolOptions;
 
@@ -29,20 +31,8 @@ fn with_param(url: &str, param: &str) -> String {
 }
 
 async fn run(registration: CheckRegistration) -> (Status, String, serde_json::Value) {
-    let readiness = Readiness::builder()
-        .include_registered(false)
-        .deadline(Duration::from_secs(5))
-        .default_timeout(Duration::from_secs(4))
-        .register(registration)
-        .build()
-        .unwrap();
-    let report = readiness.readiness().await;
-    let check = &report.checks[0];
-    (
-        check.outcome.status,
-        check.outcome.output.clone().unwrap_or_default(),
-        serde_json::to_value(&check.outcome.evidence).unwrap(),
-    )
+    let ran = support::run_one(registration).await;
+    (ran.status, ran.output, ran.evidence)
 }
 
 #[tokio::test]

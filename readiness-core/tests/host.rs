@@ -4,31 +4,19 @@
 //! misconfiguration.
 #![cfg(feature = "host")]
 
+mod support;
+
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Duration;
 
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
-use readiness_core::{CheckRegistration, Readiness, Status, host};
+use readiness_core::{CheckRegistration, Status, host};
 use time::OffsetDateTime;
 
 async fn run(registration: CheckRegistration) -> (Status, String, serde_json::Value, serde_json::Value) {
-    let readiness = Readiness::builder()
-        .include_registered(false)
-        .deadline(Duration::from_secs(5))
-        .default_timeout(Duration::from_secs(4))
-        .register(registration)
-        .build()
-        .unwrap();
-    let report = readiness.readiness().await;
-    let check = &report.checks[0];
-    (
-        check.outcome.status,
-        check.outcome.output.clone().unwrap_or_default(),
-        check.outcome.observed_value.clone().unwrap_or_default(),
-        serde_json::to_value(&check.outcome.evidence).unwrap(),
-    )
+    let ran = support::run_one(registration).await;
+    (ran.status, ran.output, ran.observed, ran.evidence)
 }
 
 // ---------------------------------------------------------------------------------------------
