@@ -289,6 +289,43 @@ mod tests {
     }
 
     #[test]
+    fn every_registered_value_is_masked_wherever_it_lands_in_random_text() {
+        // Lowercase values: they cannot occur inside the marker itself.
+        let mut rng = fastrand::Rng::with_seed(0x00ba_5eed);
+        let mut word = |rng: &mut fastrand::Rng, len: usize| -> String {
+            (0..len).map(|_| if rng.bool() { rng.lowercase() } else { rng.digit(10) }).collect()
+        };
+        let masker = Masker::new();
+        let values: Vec<String> = (0..60)
+            .map(|_| {
+                let len = MIN_SECRET_LEN + rng.usize(..40);
+                word(&mut rng, len)
+            })
+            .collect();
+        for value in &values {
+            masker.register(value);
+        }
+        for _ in 0..3000 {
+            let mut text = String::new();
+            for _ in 0..rng.usize(1..5) {
+                let noise = rng.usize(..24);
+                text.push_str(&word(&mut rng, noise));
+                if rng.bool() {
+                    text.push_str(" é ");
+                }
+                text.push_str(&values[rng.usize(..values.len())]);
+            }
+            let tail = rng.usize(..8);
+            text.push_str(&word(&mut rng, tail));
+            let masked = masker.mask(&text);
+            for value in &values {
+                assert!(!masked.contains(value.as_str()), "{value:?} survived in {text:?} -> {masked:?}");
+            }
+            assert!(masked.contains(MARKER), "{text:?}");
+        }
+    }
+
+    #[test]
     fn bounds_on_a_char_boundary() {
         assert_eq!(bound("short", 10), "short");
         let cut = bound("ééééé", 6);
