@@ -292,7 +292,7 @@ mod tests {
     fn every_registered_value_is_masked_wherever_it_lands_in_random_text() {
         // Lowercase values: they cannot occur inside the marker itself.
         let mut rng = fastrand::Rng::with_seed(0x00ba_5eed);
-        let mut word = |rng: &mut fastrand::Rng, len: usize| -> String {
+        let word = |rng: &mut fastrand::Rng, len: usize| -> String {
             (0..len).map(|_| if rng.bool() { rng.lowercase() } else { rng.digit(10) }).collect()
         };
         let masker = Masker::new();
