@@ -5,11 +5,15 @@
 //! Masking happens in the order of DESIGN §8:
 //!
 //! 1. values of fields whose **names** are sensitive (`password`, `token`, `authorization`,
-//!    `secret`, `api_key`, `cookie`, …), in `key=value`, `key="value"` and `"key":"value"` forms;
+//!    `secret`, `api_key`, `cookie`, …), in `key=value`, `key="value"`, `key: 'value'`,
+//!    `"key":"value"` and `key: Some("value")` forms; an unquoted value runs to the next field
+//!    (`password=correct horse battery user=bob` masks the three words), header-like values
+//!    (`cookie`, `authorization`) to the end of the line;
 //! 2. the **exact values** of every secret registered with [`crate::masking`];
 //! 3. default **patterns**: JWTs, AWS access key ids, PEM private keys, bearer tokens, GitHub,
-//!    Slack and Stripe tokens, passwords in connection strings — behind an Aho-Corasick
-//!    prefilter on their literal anchors, so lines without any anchor skip the regexes.
+//!    Slack and Stripe tokens, passwords in connection strings (`scheme://user:pass@host`, the
+//!    password may hold `@`, `?` or `#`) — each matched only where one of its literal anchors
+//!    was found by one SIMD search, so lines without an anchor run no regex.
 //!
 //! ```
 //! use readiness_core::log_masking::MaskingWriter;
@@ -144,14 +148,14 @@ fn ends_with_field_name(identifier: &[u8], name: &str) -> bool {
     true
 }
 
-/// Whether the key before the separator at `separator` (`=` or `:`) names a sensitive field,
-/// and whether it is an authorization header (whose scheme stays readable).
-fn sensitive_key(text: &[u8], separator: usize) -> Option<bool> {
+/// The sensitive field name that the key before the separator at `separator` (`=` or `:`) ends
+/// with, if any.
+fn sensitive_key(text: &[u8], separator: usize) -> Option<&'static str> {
     let mut end = separator;
     while end > 0 && text[end - 1].is_ascii_whitespace() {
         end -= 1;
     }
-    if end > 0 && text[end - 1] == b'"' {
+    if end > 0 && matches!(text[end - 1], b'"' | b'\'') {
         end -= 1;
     }
     // The key is whatever identifier ends here; a sensitive name must be its suffix, so only
@@ -161,7 +165,7 @@ fn sensitive_key(text: &[u8], separator: usize) -> Option<bool> {
     while candidates != 0 {
         let name = SENSITIVE_FIELDS[candidates.trailing_zeros() as usize];
         if ends_with_field_name(key, name) {
-            return Some(name == "authorization");
+            return Some(name);
         }
         candidates &= candidates - 1;
     }
@@ -179,21 +183,27 @@ fn skip_whitespace(text: &[u8], mut at: usize) -> usize {
     at
 }
 
-/// The value after the separator (`=` or `:`) at `separator`: `name=value`, `name="value"`,
-/// `name: value`, `"name":"value"`, `Authorization: Bearer value`.
-fn field_value(text: &[u8], separator: usize, scheme: bool) -> Option<Range<usize>> {
+/// The value after the separator (`=` or `:`) at `separator` of the sensitive field `name`:
+/// `name=value`, `name="value"`, `name: 'value'`, `"name":"value"`, `name: Some("value")`,
+/// `Authorization: Bearer value`. An unquoted value runs until the next `key=`/`key:` field, a
+/// closing quote or bracket, or the end of the line, so `password=correct horse battery` is
+/// masked whole; header-like fields (`authorization`, `cookie`, `set_cookie`) run to the end of
+/// the line, since their values hold `;`, `,` and `=` themselves.
+fn field_value(text: &[u8], separator: usize, name: &str) -> Option<Range<usize>> {
     let at = skip_whitespace(text, separator + 1);
-    if text.get(at) == Some(&b'"') {
+    if let Some(&quote @ (b'"' | b'\'')) = text.get(at) {
         let start = at + 1;
         let mut end = start;
-        while end < text.len() && text[end] != b'"' {
+        while end < text.len() && text[end] != quote {
             end += if text[end] == b'\\' { 2 } else { 1 };
         }
         let end = end.min(text.len());
         return (end > start).then_some(start..end);
     }
+    let header = matches!(name, "authorization" | "cookie" | "set_cookie");
     let mut start = at;
-    if scheme {
+    if name == "authorization" {
+        // The scheme stays readable: `Authorization: Bearer [REDACTED]`.
         let word_end = start + text[start..].iter().take_while(|byte| byte.is_ascii_alphabetic()).count();
         let word = &text[start..word_end];
         let after = skip_whitespace(text, word_end);
@@ -203,20 +213,66 @@ fn field_value(text: &[u8], separator: usize, scheme: bool) -> Option<Range<usiz
             start = after;
         }
     }
-    let length = text[start..]
-        .iter()
-        .position(|byte| byte.is_ascii_whitespace() || b",;&\"}]".contains(byte))
-        .unwrap_or(text.len() - start);
-    (length > 0).then_some(start..start + length)
+    let end = bare_value_end(text, start, header);
+    (end > start).then_some(start..end)
 }
 
-/// The password of `scheme://user:password@host`, the user-info starting at `at`.
+/// Where an unquoted value starting at `start` ends (see [`field_value`]).
+fn bare_value_end(text: &[u8], start: usize, header: bool) -> usize {
+    // `Some("x")`, `Token(abc)`: a name and a parenthesised value, quotes inside included.
+    let word_end = start + text[start..].iter().take_while(|&&byte| is_word_byte(byte)).count();
+    if text.get(word_end) == Some(&b'(') {
+        let (mut depth, mut quoted, mut index) = (0_usize, false, word_end);
+        while index < text.len() {
+            match text[index] {
+                b'\\' if quoted => index += 1,
+                b'"' => quoted = !quoted,
+                b'(' if !quoted => depth += 1,
+                b')' if !quoted => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return index + 1;
+                    }
+                }
+                b'\n' if !quoted => return index,
+                _ => {}
+            }
+            index += 1;
+        }
+        return text.len();
+    }
+    let mut index = start;
+    while index < text.len() {
+        match text[index] {
+            b'\n' | b'\r' | b'"' | b'\'' | b'}' | b']' | b')' => return index,
+            b' ' | b'\t' | b',' | b';' | b'&' if !header && starts_a_field(text, index + 1) => return index,
+            _ => {}
+        }
+        index += 1;
+    }
+    text.len()
+}
+
+/// Whether a `key=` or `key:` field starts at `at`, after optional blanks.
+fn starts_a_field(text: &[u8], mut at: usize) -> bool {
+    while text.get(at).is_some_and(|&byte| byte == b' ' || byte == b'\t') {
+        at += 1;
+    }
+    let key_end =
+        at + text[at..].iter().take_while(|&&byte| is_word_byte(byte) || byte == b'-' || byte == b'.').count();
+    key_end > at && matches!(text.get(key_end), Some(b'=' | b':'))
+}
+
+/// The password of `scheme://user:password@host`, the user-info starting at `at`. The user-info
+/// ends at the last `@` before the path, a blank or a closing quote, so a password may hold `@`,
+/// `?` or `#` (as they appear, unencoded, in logged connection strings).
 fn url_password(text: &[u8], at: usize) -> Option<Range<usize>> {
     let rest = &text[at..];
-    let info_end = rest.iter().position(|byte| byte.is_ascii_whitespace() || b"/@?#\"'<>".contains(byte))?;
-    if rest[info_end] != b'@' {
-        return None;
-    }
+    let authority_end = rest
+        .iter()
+        .position(|&byte| byte.is_ascii_whitespace() || matches!(byte, b'/' | b'"' | b'\''))
+        .unwrap_or(rest.len());
+    let info_end = rest[..authority_end].iter().rposition(|&byte| byte == b'@')?;
     let colon = rest[..info_end].iter().position(|&byte| byte == b':')?;
     (colon + 1 < info_end).then_some(at + colon + 1..at + info_end)
 }
@@ -239,13 +295,13 @@ impl Pattern {
 /// The byte ranges of `text` to mask. Three passes, each fast on lines with nothing to mask:
 /// every `=` and `:` (found with SIMD) is checked for a sensitive key before it or a URL's
 /// user-info after it; the anchors of the default patterns (SIMD prefilter) are checked in place;
-/// the registered secrets are found with one Aho-Corasick pass over their values.
+/// the registered secrets are found by the masker's index (see [`crate::masking`]).
 fn find_ranges(text: &[u8], ranges: &mut Vec<Range<usize>>) {
     for separator in memchr::memchr2_iter(b'=', b':', text) {
         let range = if text[separator..].starts_with(b"://") {
             url_password(text, separator + 3)
         } else {
-            sensitive_key(text, separator).and_then(|scheme| field_value(text, separator, scheme))
+            sensitive_key(text, separator).and_then(|name| field_value(text, separator, name))
         };
         ranges.extend(range);
     }
@@ -414,9 +470,15 @@ pub fn canary_check() -> CheckRegistration {
 }
 
 async fn run_canary() -> Outcome {
+    // One canary secret per process (registering a new one each run would grow the masker's
+    // index for ever); each run is told apart by its nonce.
+    static SECRET: LazyLock<String> = LazyLock::new(|| {
+        let secret = format!("canary-secret-{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
+        masking::register_secret(&secret);
+        secret
+    });
     let nonce = format!("readiness-canary-{:016x}", fastrand::u64(..));
-    let secret = format!("canary-secret-{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
-    masking::register_secret(&secret);
+    let secret = SECRET.clone();
     *IN_FLIGHT.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some((nonce.clone(), secret.clone()));
     CANARY_ARMED.store(true, Ordering::SeqCst);
     tracing::warn!(target: "readiness::masking_canary", canary = %nonce, value = %secret, "log-masking canary");

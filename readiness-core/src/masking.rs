@@ -2,8 +2,10 @@
 //! text leaves the library (check outputs, evidence, every output format).
 //!
 //! Values are registered once (by `#[derive(Attest)]`, the built-in secret checks, or by hand with
-//! [`register_secret`]) and matched all at once with Aho-Corasick, so the cost of masking does not
-//! grow with the number of secrets.
+//! [`register_secret`]) and matched all at once, so the cost of masking hardly grows with the
+//! number of secrets: values of 12 bytes or more through an index of their 4-byte grams that is
+//! looked up only every few positions of the text, shorter ones with Aho-Corasick. Overlapping
+//! values are masked together.
 //!
 //! ```
 //! use readiness_core::masking;
@@ -106,7 +108,7 @@ impl Compiled {
     fn new(values: Vec<String>) -> Self {
         let short_values = values.iter().filter(|value| value.len() < LONG_VALUE).collect::<Vec<_>>();
         let short = (!short_values.is_empty())
-            .then(|| AhoCorasick::builder().match_kind(MatchKind::LeftmostLongest).build(short_values).ok())
+            .then(|| AhoCorasick::builder().match_kind(MatchKind::Standard).build(short_values).ok())
             .flatten();
         let long = Sampled::new(&values);
         Self { values, short, long }
@@ -114,7 +116,8 @@ impl Compiled {
 
     fn find_ranges(&self, text: &[u8], ranges: &mut Vec<Range<usize>>) {
         if let Some(short) = &self.short {
-            ranges.extend(short.find_iter(text).map(|found| found.range()));
+            // Overlapping matches too: `abcd1234` and `1234wxyz` in `abcd1234wxyz` are both masked.
+            ranges.extend(short.find_overlapping_iter(text).map(|found| found.range()));
         }
         if let Some(long) = &self.long {
             long.find(&self.values, text, ranges);
@@ -265,6 +268,17 @@ mod tests {
         assert_eq!(masker.mask("x abcd1234-extended y abcd1234 abc"), "x [REDACTED] y [REDACTED] abc");
         assert!(matches!(masker.mask("nothing here"), Cow::Borrowed(_)));
         assert_eq!(format!("{masker:?}"), "Masker { secrets: 2 }");
+    }
+
+    #[test]
+    fn overlapping_values_are_masked_together() {
+        let masker = Masker::new();
+        masker.register("abcd1234");
+        masker.register("1234wxyz");
+        masker.register("0123456789abcdefXYZ");
+        masker.register("cdefXYZ-and-more-of-it");
+        assert_eq!(masker.mask("<abcd1234wxyz>"), "<[REDACTED]>");
+        assert_eq!(masker.mask("<0123456789abcdefXYZ-and-more-of-it>"), "<[REDACTED]>");
     }
 
     #[test]
