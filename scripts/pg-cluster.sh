@@ -12,6 +12,10 @@
 set -euo pipefail
 
 DIR=${READINESS_PG_CLUSTER_DIR:-/tmp/readiness-pg-cluster}
+case "$DIR" in /*) ;; *) DIR="$PWD/$DIR" ;; esac
+# The servers run as `postgres`, which may not be allowed into the caller's directory (a
+# checkout under /root): PostgreSQL's tools fail there, so work from /.
+cd /
 PRIMARY_PORT=55432
 STANDBY_PORT=55433
 
@@ -34,6 +38,13 @@ ready() { "$bin/pg_isready" -q -h 127.0.0.1 -p "$1"; }
 start_server() { # data-dir
   # fd 9 holds the start lock: the server must not inherit it.
   as_owner "$bin/pg_ctl" -D "$1" -l "$1/server.log" -w -t 30 start >/dev/null 9>&-
+}
+
+# Removes a postmaster.pid left by a server that is no longer running (a crash, a reboot).
+clear_stale_pid() { # data-dir
+  local pid
+  pid=$(head -n 1 "$1/postmaster.pid" 2>/dev/null) || return 0
+  kill -0 "$pid" 2>/dev/null || rm -f "$1/postmaster.pid"
 }
 
 stop() {
@@ -71,10 +82,12 @@ start() {
   flock 9
   if ! ready "$PRIMARY_PORT"; then
     if [ ! -f "$DIR/primary/PG_VERSION" ]; then
-      rm -rf "$DIR/primary" "$DIR/standby"
+      # A new primary numbers its WAL from the start again: old archives would collide.
+      rm -rf "$DIR/primary" "$DIR/standby" "$DIR/archive"
+      as_owner mkdir -p "$DIR/archive"
       build_primary
     fi
-    rm -f "$DIR/primary/postmaster.pid"
+    clear_stale_pid "$DIR/primary"
     start_server "$DIR/primary"
   fi
   if ! ready "$STANDBY_PORT"; then
@@ -82,7 +95,7 @@ start() {
       rm -rf "$DIR/standby"
       build_standby
     fi
-    rm -f "$DIR/standby/postmaster.pid"
+    clear_stale_pid "$DIR/standby"
     start_server "$DIR/standby"
   fi
   # Wait until the standby streams, so tests see a settled cluster.
