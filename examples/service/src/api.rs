@@ -59,11 +59,11 @@ impl Api {
 #[control("documentation.technical.api", evidence = "every route is listed with a curl example in README.md")]
 #[control("security.auth.rate-limiting", evidence = "tower_governor: 50-request burst per client IP, refilled at 50/s")]
 #[control("security.network.headers", evidence = "nosniff, frame guard, CSP, Referrer-Policy and HSTS on every answer")]
-pub(crate) fn router(api: Api, allowed_origins: Vec<HeaderValue>) -> Router {
+pub(crate) fn router(api: Api, allowed_origins: Vec<HeaderValue>, client_ip: ClientIp) -> Router {
     let limiter = GovernorConfigBuilder::default()
         .period(RATE_REFILL_EVERY)
         .burst_size(RATE_BURST)
-        .key_extractor(ClientIp)
+        .key_extractor(client_ip)
         .finish()
         .map(Arc::new);
     let mut routes = Router::new()
@@ -105,26 +105,45 @@ const SECURITY_HEADERS: [(&str, &str); 5] = [
     ("strict-transport-security", "max-age=31536000; includeSubDomains"),
 ];
 
-/// Rate-limits by the peer's address. Requests made in process (the readiness self-probes) have
-/// no peer; they are keyed by `X-Forwarded-For` so they never use a real client's allowance.
-/// Connections from the network always count by their own address, so that header cannot be used
-/// to escape the limit.
+/// Who a request comes from, for the rate limiter. With no proxy in front (`TRUSTED_PROXY_HOPS=0`)
+/// it is the peer's address, which a client cannot choose. Behind `n` proxies that each append
+/// the address they saw to `X-Forwarded-For` (an ingress), it is the `n`-th address from the
+/// right: the one the outermost trusted proxy saw, which again the client cannot choose;
+/// addresses further left are the client's own claims and are ignored. The readiness
+/// self-probes give their requests a documentation-range address both ways, so they never spend
+/// a real client's allowance.
 #[derive(Clone, Copy, Debug)]
-struct ClientIp;
+pub(crate) struct ClientIp {
+    trusted_proxy_hops: usize,
+}
+
+impl ClientIp {
+    pub(crate) fn behind(trusted_proxy_hops: usize) -> Self {
+        Self { trusted_proxy_hops }
+    }
+}
 
 impl KeyExtractor for ClientIp {
     type Key = IpAddr;
 
     fn extract<T>(&self, request: &axum::http::Request<T>) -> Result<IpAddr, tower_governor::GovernorError> {
-        if let Some(ConnectInfo(peer)) = request.extensions().get::<ConnectInfo<SocketAddr>>() {
-            return Ok(peer.ip());
+        let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(peer)| peer.ip());
+        if self.trusted_proxy_hops == 0 {
+            return peer.ok_or(tower_governor::GovernorError::UnableToExtractKey);
         }
-        request
+        let forwarded = request
             .headers()
-            .get("x-forwarded-for")
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.split(',').next())
-            .and_then(|first| first.trim().parse().ok())
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(','))
+            .map(str::trim)
+            .collect::<Vec<_>>();
+        forwarded
+            .len()
+            .checked_sub(self.trusted_proxy_hops)
+            .and_then(|index| forwarded[index].parse().ok())
+            .or(peer)
             .ok_or(tower_governor::GovernorError::UnableToExtractKey)
     }
 }
@@ -180,14 +199,16 @@ impl FromRequestParts<Api> for Authenticated {
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.strip_prefix("Bearer "))
+            .and_then(|value| value.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim())
             .ok_or((StatusCode::UNAUTHORIZED, [(CHALLENGE, "Bearer")], "a bearer token is required\n"))?;
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_audience(&[JWT_AUDIENCE]);
         validation.set_issuer(&[JWT_ISSUER]);
         validation.validate_nbf = true;
         validation.leeway = 5;
-        validation.set_required_spec_claims(&["exp", "aud", "iss", "sub"]);
+        validation.set_required_spec_claims(&["exp", "nbf", "aud", "iss", "sub"]);
         jsonwebtoken::decode::<Claims>(token, key, &validation).map(|data| Self(data.claims)).map_err(|_| {
             (StatusCode::UNAUTHORIZED, [(CHALLENGE, "Bearer error=\"invalid_token\"")], "the token is not valid\n")
         })
@@ -206,7 +227,7 @@ async fn me(Authenticated(claims): Authenticated) -> Json<Claims> {
 /// over HTTPS and never on cross-site requests.
 #[control(
     "security.auth.session-management",
-    evidence = "session cookie: random 128-bit id, Secure, HttpOnly, SameSite=Strict, 1 h"
+    evidence = "session cookie: random UUIDv4 id (122 random bits), Secure, HttpOnly, SameSite=Strict, 1 h"
 )]
 async fn open_session() -> impl IntoResponse {
     let id = uuid::Uuid::new_v4().simple();
@@ -245,10 +266,60 @@ pub(crate) fn parse_origins(list: &str) -> Result<Vec<HeaderValue>, String> {
         .map(str::trim)
         .filter(|origin| !origin.is_empty())
         .map(|origin| {
-            if origin == "*" {
-                return Err("CORS_ORIGINS may not be `*`: the API accepts credentials".to_owned());
+            if origin == "*" || origin.eq_ignore_ascii_case("null") {
+                return Err(format!("CORS_ORIGINS may not be `{origin}`: the API accepts credentials"));
             }
             HeaderValue::from_str(origin).map_err(|_| format!("CORS_ORIGINS: `{origin}` is not a valid origin"))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(peer: Option<&str>, forwarded: &[&str]) -> axum::http::Request<()> {
+        let mut request = axum::http::Request::new(());
+        if let Some(peer) = peer {
+            request.extensions_mut().insert(ConnectInfo(peer.parse::<SocketAddr>().unwrap()));
+        }
+        for value in forwarded {
+            request.headers_mut().append("x-forwarded-for", HeaderValue::from_str(value).unwrap());
+        }
+        request
+    }
+
+    fn key(hops: usize, request: &axum::http::Request<()>) -> Option<IpAddr> {
+        ClientIp::behind(hops).extract(request).ok()
+    }
+
+    #[test]
+    fn without_proxies_the_peer_counts_and_forwarded_for_is_ignored() {
+        let spoofed = request(Some("198.51.100.9:5000"), &["203.0.113.1"]);
+        assert_eq!(key(0, &spoofed), Some("198.51.100.9".parse().unwrap()));
+        assert_eq!(key(0, &request(None, &["203.0.113.1"])), None);
+    }
+
+    #[test]
+    fn behind_an_ingress_the_address_it_saw_counts_not_the_clients_claims() {
+        // The client claims 6.6.6.6; the ingress (the peer) appends the address it saw.
+        let through_ingress = request(Some("10.0.0.2:40000"), &["6.6.6.6, 203.0.113.7"]);
+        assert_eq!(key(1, &through_ingress), Some("203.0.113.7".parse().unwrap()));
+        let two_headers = request(Some("10.0.0.2:40000"), &["6.6.6.6", "203.0.113.7"]);
+        assert_eq!(key(1, &two_headers), Some("203.0.113.7".parse().unwrap()));
+        // Two proxies: the second from the right is what the outer one saw.
+        assert_eq!(key(2, &through_ingress), Some("6.6.6.6".parse().unwrap()));
+        // Fewer addresses than proxies, or none: the peer.
+        assert_eq!(key(3, &through_ingress), Some("10.0.0.2".parse().unwrap()));
+        assert_eq!(key(1, &request(Some("10.0.0.2:1"), &[])), Some("10.0.0.2".parse().unwrap()));
+    }
+
+    #[test]
+    fn origins_are_exact_and_never_a_wildcard_or_null() {
+        assert_eq!(parse_origins(" https://a.example , https://b.example ").unwrap().len(), 2);
+        assert!(parse_origins("*").unwrap_err().contains("may not be `*`"));
+        assert!(parse_origins("null").unwrap_err().contains("may not be `null`"));
+        assert!(parse_origins("https://a.example\n").is_ok());
+        assert!(parse_origins("bad\u{7f}origin").is_err());
+    }
 }

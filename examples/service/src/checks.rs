@@ -63,7 +63,9 @@ pub(crate) struct Instance<'a> {
 /// The in-process HTTP self-probes of the application's routes (see `api.rs`).
 fn http_probes(instance: &Instance<'_>) -> Vec<CheckRegistration> {
     let api = instance.api;
-    let mut cors = probes::Cors::new(api.clone()).path("/api/orders");
+    // Probed on routes that answer without the database or the JWT secret, so that an outage
+    // of either fails its own check only.
+    let mut cors = probes::Cors::new(api.clone()).path("/");
     if let Some(origin) = instance.allowed_origin {
         cors = cors.allowed_origin(origin);
     }
@@ -80,7 +82,7 @@ fn http_probes(instance: &Instance<'_>) -> Vec<CheckRegistration> {
         ),
     };
     vec![
-        probes::SecurityHeaders::new(api.clone()).paths(["/", "/api/me"]).check(),
+        probes::SecurityHeaders::new(api.clone()).paths(["/", "/api/password-policy"]).check(),
         cors.check(),
         probes::RateLimit::new(api.clone()).request(Method::GET, "/").check(),
         probes::SessionCookie::new(api.clone())

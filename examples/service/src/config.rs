@@ -27,6 +27,10 @@ pub(crate) struct Settings {
     /// The resident memory `host:memory` allows, in MiB: keep it under the container's limit.
     #[attest(env = "MAX_RSS_MB", default = "512")]
     pub(crate) max_rss_mb: u64,
+    /// How many proxies that append to `X-Forwarded-For` stand in front (1 behind an ingress):
+    /// the rate limiter then keys on the address the outermost one saw.
+    #[attest(env = "TRUSTED_PROXY_HOPS", default = "0")]
+    pub(crate) trusted_proxy_hops: usize,
     /// Comma-separated origins allowed to call the API from a browser (never `*`).
     #[attest(env = "CORS_ORIGINS", default = "https://orders.example.com")]
     pub(crate) cors_origins: String,

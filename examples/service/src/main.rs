@@ -11,6 +11,7 @@
 //! | `ATTESTATION_KEY` (or `ATTESTATION_KEY_FILE`) | 64 hex characters: the ed25519 seed signing `/readiness/attestation` | none: unsigned statement |
 //! | `DRAIN_MS` | how long to keep serving after SIGTERM, readiness failing | `5000` |
 //! | `MAX_RSS_MB` | the resident memory `host:memory` allows | `512` |
+//! | `TRUSTED_PROXY_HOPS` | proxies appending to `X-Forwarded-For` in front (1 behind an ingress); the rate limiter keys on the address the outermost saw | `0`: the peer address |
 //! | `CORS_ORIGINS` | comma-separated origins allowed to call the API from a browser | `https://orders.example.com` |
 //! | `TLS_CERT_FILE` | the PEM certificate served in front of the service (ingress, terminator) | none: `tls:certificate` fails |
 //!
@@ -69,7 +70,8 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let origins = api::parse_origins(&settings.cors_origins)?;
     let allowed_origin = origins.first().and_then(|origin| origin.to_str().ok()).map(str::to_owned);
     let jwt_secret = secrets.as_ref().map(|secrets| &secrets.jwt_secret);
-    let api = api::router(api::Api::new(database.clone(), jwt_secret), origins);
+    let client_ip = api::ClientIp::behind(settings.trusted_proxy_hops);
+    let api = api::router(api::Api::new(database.clone(), jwt_secret), origins, client_ip);
     let instance = checks::Instance {
         port: local.port(),
         max_rss_bytes: settings.max_rss_mb.saturating_mul(1024 * 1024),
