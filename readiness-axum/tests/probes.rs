@@ -69,6 +69,8 @@ enum CorsSetup {
     Any,
     /// `*` with credentials, set by hand (tower-http refuses to build it).
     WildcardWithCredentials,
+    /// A hand-written suffix match (`ends_with`) on the app's host, with credentials.
+    SuffixMatch,
     /// No CORS layer at all.
     Missing,
 }
@@ -275,6 +277,14 @@ fn app(setup: &Setup) -> Router {
                 HeaderName::from_static("access-control-allow-credentials"),
                 HeaderValue::from_static("true"),
             )),
+        CorsSetup::SuffixMatch => router.layer(
+            CorsLayer::new()
+                .allow_origin(AllowOrigin::predicate(|origin: &HeaderValue, _| {
+                    origin.as_bytes().ends_with(APP_ORIGIN.trim_start_matches("https://").as_bytes())
+                }))
+                .allow_methods([Method::GET, Method::POST])
+                .allow_credentials(true),
+        ),
         CorsSetup::Missing => router,
     };
 
@@ -377,7 +387,14 @@ async fn security_headers_fail_on_a_server_error() {
 async fn cors_passes_with_an_exact_origin_list() {
     let result = run(Cors::new(app(&Setup::default())).path("/api/me").allowed_origin(APP_ORIGIN).check()).await;
     assert_status(&result, Status::Pass);
-    assert!(output(&result).contains("https://readiness-probe.invalid, null were refused"), "{}", output(&result));
+    assert!(
+        output(&result).contains(
+            "https://readiness-probe.invalid, null, https://app.orders.example.readiness-probe.invalid, \
+             https://readiness-probe-app.orders.example were refused"
+        ),
+        "{}",
+        output(&result)
+    );
     let evidence = evidence(&result);
     assert!(
         evidence.contains(&format!("allow-origin: {APP_ORIGIN}; allow-credentials: true")),
@@ -395,7 +412,19 @@ async fn cors_fails_when_the_origin_is_mirrored_with_credentials() {
     assert!(output.contains("allows the foreign origin https://readiness-probe.invalid with credentials"), "{output}");
     assert!(output.contains("allows the foreign origin null"), "{output}");
     assert!(output.contains("preflight OPTIONS / (POST)") && output.contains("GET /"), "{output}");
-    assert_eq!(result.outcome.observed_value, Some(4.into()), "2 origins x (preflight + GET)");
+    assert_eq!(result.outcome.observed_value, Some(8.into()), "4 origins (2 look-alikes) x (preflight + GET)");
+}
+
+#[tokio::test]
+async fn cors_fails_when_a_suffix_match_lets_a_look_alike_in() {
+    let setup = Setup { cors: CorsSetup::SuffixMatch, ..Setup::default() };
+    let result = run(Cors::new(app(&setup)).allowed_origin(APP_ORIGIN).check()).await;
+    assert_status(&result, Status::Fail);
+    let output = output(&result);
+    let look_alike = APP_ORIGIN.replace("https://", "https://readiness-probe-");
+    assert!(output.contains(&format!("allows the foreign origin {look_alike} with credentials")), "{output}");
+    // The prefix look-alike and the default foreign origins are refused.
+    assert!(!output.contains("readiness-probe.invalid with"), "{output}");
 }
 
 #[tokio::test]

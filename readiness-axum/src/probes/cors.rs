@@ -21,7 +21,10 @@ pub const DEFAULT_FOREIGN_ORIGINS: [&str; 2] = ["https://readiness-probe.invalid
 /// echoing it, or `*` (unless [`Cors::allow_wildcard`] says the API is public). `*` together with
 /// `Access-Control-Allow-Credentials: true` always fails, on any answer. When an allowed origin
 /// is given ([`Cors::allowed_origin`]), its preflight and `GET` must be allowed (so a route that
-/// simply has no CORS at all does not pass as a well-configured one); an allowed origin echoed
+/// simply has no CORS at all does not pass as a well-configured one), and two look-alikes of it
+/// join the foreign origins (`<allowed>.readiness-probe.invalid` and
+/// `<scheme>://readiness-probe-<host>`), which a prefix or suffix match in a hand-written origin
+/// check would let in; an allowed origin echoed
 /// without `Vary: Origin` warns, since a shared cache could then serve one origin's answer to
 /// another. A `5xx` fails. The evidence lists each request's status and its
 /// `Access-Control-Allow-Origin`/`-Credentials` answer.
@@ -117,7 +120,9 @@ impl Cors {
         }
         let mut findings: Vec<(Status, String)> = Vec::new();
         let mut evidence: Vec<(String, String)> = Vec::new();
-        let origins = self.foreign.iter().map(|origin| (origin, false)).chain(self.allowed.iter().map(|o| (o, true)));
+        let foreign: Vec<String> =
+            self.foreign.iter().cloned().chain(self.allowed.iter().flat_map(|origin| look_alikes(origin))).collect();
+        let origins = foreign.iter().map(|origin| (origin, false)).chain(self.allowed.iter().map(|o| (o, true)));
         for (origin, allowed) in origins {
             let Ok(value) = HeaderValue::from_str(origin) else {
                 return Outcome::fail(format!("the origin {origin:?} is not a valid header value"));
@@ -148,7 +153,7 @@ impl Cors {
         let outcome = match worst {
             Status::Pass => Outcome::pass().with_output(format!(
                 "the foreign origin(s) {} were refused{}",
-                list(&self.foreign),
+                list(&foreign),
                 self.allowed.as_ref().map(|origin| format!("; {origin} was allowed")).unwrap_or_default()
             )),
             Status::Warn => Outcome::warn(text.join("; ")),
@@ -255,4 +260,15 @@ fn varies_by_origin(headers: &HeaderMap) -> bool {
             name == "*" || name.eq_ignore_ascii_case("origin")
         },
     )
+}
+
+/// Foreign origins that look like `allowed`: a prefix match (`https://app.example.com` accepting
+/// `https://app.example.com.readiness-probe.invalid`) or a suffix match (accepting
+/// `https://readiness-probe-app.example.com`) in a hand-written origin check lets them in.
+fn look_alikes(allowed: &str) -> Vec<String> {
+    let mut origins = vec![format!("{allowed}.readiness-probe.invalid")];
+    if let Some((scheme, host)) = allowed.split_once("://") {
+        origins.push(format!("{scheme}://readiness-probe-{host}"));
+    }
+    origins
 }
