@@ -3,11 +3,10 @@
 use std::fmt;
 
 use axum::Router;
-use axum::body::{Body, Bytes};
-use axum::http::{HeaderValue, Method, header};
+use axum::http::{Method, header};
 use readiness_core::{CheckRegistration, Outcome, Status};
 
-use super::{Common, common_methods, list, status_hint};
+use super::{Common, RequestTemplate, common_methods, list, request_methods, status_hint};
 
 /// Probes `security.auth.session-management` (check `http:session-cookie`).
 ///
@@ -46,9 +45,7 @@ use super::{Common, common_methods, list, status_hint};
 #[must_use]
 pub struct SessionCookie {
     common: Common,
-    method: Method,
-    path: String,
-    body: Option<(HeaderValue, Bytes)>,
+    request: RequestTemplate,
     cookie: Option<String>,
 }
 
@@ -63,37 +60,12 @@ impl SessionCookie {
                 "the session cookie is Secure, HttpOnly and SameSite=Lax or Strict",
                 4,
             ),
-            method: Method::POST,
-            path: "/login".to_owned(),
-            body: None,
+            request: RequestTemplate::new(Method::POST, "/login"),
             cookie: None,
         }
     }
 
-    /// The request that sets the cookie (default `POST /login`).
-    pub fn request(mut self, method: Method, path: impl Into<String>) -> Self {
-        self.method = method;
-        self.path = path.into();
-        self
-    }
-
-    /// The request's body with its content type. It is never shown (it may hold a password).
-    pub fn body(mut self, content_type: HeaderValue, body: impl Into<Bytes>) -> Self {
-        self.body = Some((content_type, body.into()));
-        self
-    }
-
-    /// A JSON body for the request.
-    pub fn json(self, body: &serde_json::Value) -> Self {
-        let bytes = serde_json::to_vec(body).unwrap_or_default();
-        self.body(HeaderValue::from_static("application/json"), bytes)
-    }
-
-    /// A form body (`application/x-www-form-urlencoded`) for the request.
-    pub fn form<'a>(self, fields: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
-        let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
-        self.body(HeaderValue::from_static("application/x-www-form-urlencoded"), body)
-    }
+    request_methods!("that sets the cookie", "POST /login");
 
     /// Judges only the cookie of this name (which must be set); by default every cookie is.
     pub fn cookie(mut self, name: impl Into<String>) -> Self {
@@ -109,15 +81,11 @@ impl SessionCookie {
     }
 
     async fn run(&self) -> Outcome {
-        let label = format!("{} {}", self.method, self.path);
-        let body = self.body.as_ref().map_or_else(Body::empty, |(_, bytes)| Body::from(bytes.clone()));
-        let mut request = match self.common.request(&self.method, &self.path, body) {
+        let label = self.request.label();
+        let request = match self.request.build(&self.common, self.common.client_ip) {
             Ok(request) => request,
             Err(error) => return error.into(),
         };
-        if let Some((content_type, _)) = &self.body {
-            request.headers_mut().insert(header::CONTENT_TYPE, content_type.clone());
-        }
         let response = match self.common.send(request).await {
             Ok(response) => response,
             Err(error) => return error.into(),
@@ -186,9 +154,7 @@ impl fmt::Debug for SessionCookie {
         // The body logs in: it holds a password, so only its content type is shown.
         f.debug_struct("SessionCookie")
             .field("common", &self.common)
-            .field("method", &self.method)
-            .field("path", &self.path)
-            .field("body", &self.body.as_ref().map(|(content_type, _)| (content_type, "[REDACTED]")))
+            .field("request", &self.request)
             .field("cookie", &self.cookie)
             .finish()
     }

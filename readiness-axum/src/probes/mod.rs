@@ -321,6 +321,78 @@ fn unix_now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs())
 }
 
+/// The request a probe sends (method, path, body), for the probes that let the user choose it.
+/// Its `Debug` shows only the body's content type: a login body holds a password.
+#[derive(Clone)]
+struct RequestTemplate {
+    method: Method,
+    path: String,
+    body: Option<(HeaderValue, axum::body::Bytes)>,
+}
+
+impl RequestTemplate {
+    fn new(method: Method, path: &str) -> Self {
+        Self { method, path: path.to_owned(), body: None }
+    }
+
+    /// `METHOD /path`, for outputs.
+    fn label(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+
+    /// The request from `ip`, with the body and its content type.
+    fn build(&self, common: &Common, ip: IpAddr) -> Result<Request<Body>, ProbeError> {
+        let body = self.body.as_ref().map_or_else(Body::empty, |(_, bytes)| Body::from(bytes.clone()));
+        let mut request = common.request_from(ip, &self.method, &self.path, body)?;
+        if let Some((content_type, _)) = &self.body {
+            request.headers_mut().insert(axum::http::header::CONTENT_TYPE, content_type.clone());
+        }
+        Ok(request)
+    }
+}
+
+impl fmt::Debug for RequestTemplate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RequestTemplate")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("body", &self.body.as_ref().map(|(content_type, _)| (content_type, "[REDACTED]")))
+            .finish()
+    }
+}
+
+/// The builder methods of the probes whose request the user chooses (a field `request` of type
+/// [`RequestTemplate`]), documented once; `$what` says what the request is for.
+macro_rules! request_methods {
+    ($what:literal, $default:literal) => {
+        #[doc = concat!("The request ", $what, " (default `", $default, "`).")]
+        pub fn request(mut self, method: axum::http::Method, path: impl Into<String>) -> Self {
+            self.request.method = method;
+            self.request.path = path.into();
+            self
+        }
+
+        /// The request's body with its content type. It is never shown (it may hold a password).
+        pub fn body(mut self, content_type: axum::http::HeaderValue, body: impl Into<axum::body::Bytes>) -> Self {
+            self.request.body = Some((content_type, body.into()));
+            self
+        }
+
+        /// A JSON body for the request.
+        pub fn json(self, body: &serde_json::Value) -> Self {
+            let bytes = serde_json::to_vec(body).unwrap_or_default();
+            self.body(axum::http::HeaderValue::from_static("application/json"), bytes)
+        }
+
+        /// A form body (`application/x-www-form-urlencoded`) for the request.
+        pub fn form<'a>(self, fields: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+            let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
+            self.body(axum::http::HeaderValue::from_static("application/x-www-form-urlencoded"), body)
+        }
+    };
+}
+use request_methods;
+
 /// The builder methods every probe shares, documented once.
 macro_rules! common_methods {
     ($default_name:literal) => {

@@ -4,11 +4,11 @@ use std::fmt;
 use std::net::{IpAddr, Ipv4Addr};
 
 use axum::Router;
-use axum::body::{Body, Bytes};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, StatusCode};
 use readiness_core::{CheckRegistration, Outcome};
 
-use super::{Common, common_methods, list, status_hint};
+use super::{Common, RequestTemplate, common_methods, list, request_methods, status_hint};
 
 /// Probes `security.auth.rate-limiting` (check `http:rate-limit`).
 ///
@@ -48,9 +48,7 @@ use super::{Common, common_methods, list, status_hint};
 #[must_use]
 pub struct RateLimit {
     common: Common,
-    method: Method,
-    path: String,
-    body: Option<(HeaderValue, Bytes)>,
+    request: RequestTemplate,
     burst: u32,
     per_client: bool,
     other_ip: IpAddr,
@@ -67,33 +65,14 @@ impl RateLimit {
                 "a burst from one client gets 429 Too Many Requests",
                 1,
             ),
-            method: Method::GET,
-            path: "/".to_owned(),
-            body: None,
+            request: RequestTemplate::new(Method::GET, "/"),
             burst: 100,
             per_client: true,
             other_ip: IpAddr::V4(Ipv4Addr::new(198, 51, 100, 1)),
         }
     }
 
-    /// The request of the burst (default `GET /`).
-    pub fn request(mut self, method: Method, path: impl Into<String>) -> Self {
-        self.method = method;
-        self.path = path.into();
-        self
-    }
-
-    /// The body of each request, with its content type.
-    pub fn body(mut self, content_type: HeaderValue, body: impl Into<Bytes>) -> Self {
-        self.body = Some((content_type, body.into()));
-        self
-    }
-
-    /// A JSON body for each request.
-    pub fn json(self, body: &serde_json::Value) -> Self {
-        let bytes = serde_json::to_vec(body).unwrap_or_default();
-        self.body(HeaderValue::from_static("application/json"), bytes)
-    }
+    request_methods!("of the burst", "GET /");
 
     /// How many requests the burst has at most (default 100): more than the limiter's burst size.
     pub fn burst(mut self, requests: u32) -> Self {
@@ -121,21 +100,13 @@ impl RateLimit {
         self.common.register(self.clone(), |probe| async move { probe.run().await })
     }
 
-    fn request_body(&self) -> Body {
-        self.body.as_ref().map_or_else(Body::empty, |(_, bytes)| Body::from(bytes.clone()))
-    }
-
     async fn send_from(&self, ip: IpAddr) -> Result<axum::http::Response<Body>, Outcome> {
-        let mut request =
-            self.common.request_from(ip, &self.method, &self.path, self.request_body()).map_err(Outcome::from)?;
-        if let Some((content_type, _)) = &self.body {
-            request.headers_mut().insert(header::CONTENT_TYPE, content_type.clone());
-        }
+        let request = self.request.build(&self.common, ip).map_err(Outcome::from)?;
         self.common.send(request).await.map_err(Outcome::from)
     }
 
     async fn run(&self) -> Outcome {
-        let label = format!("{} {}", self.method, self.path);
+        let label = self.request.label();
         let mut statuses = Runs::default();
         let mut limited: Option<(u32, HeaderMap)> = None;
         for number in 1..=self.burst {
@@ -218,9 +189,7 @@ impl fmt::Debug for RateLimit {
         // A body sent to a login route may hold credentials: only its content type is shown.
         f.debug_struct("RateLimit")
             .field("common", &self.common)
-            .field("method", &self.method)
-            .field("path", &self.path)
-            .field("body", &self.body.as_ref().map(|(content_type, _)| (content_type, "[REDACTED]")))
+            .field("request", &self.request)
             .field("burst", &self.burst)
             .field("per_client", &self.per_client)
             .field("other_ip", &self.other_ip)
