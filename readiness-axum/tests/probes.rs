@@ -727,19 +727,14 @@ async fn every_probe_passes_together_on_one_correct_app() {
     let router = app(&Setup::default());
     let readiness = Readiness::builder()
         .include_registered(false)
-        .register(SecurityHeaders::new(router.clone()).into())
-        .register(Cors::new(router.clone()).allowed_origin(APP_ORIGIN).into())
-        .register(RateLimit::new(router.clone()).spec(|spec| spec.critical()).into())
-        .register(login_probe(router.clone()).into())
-        .register(jwt_probe(router.clone()).into())
-        .register(
-            PasswordPolicy::new(router.clone())
-                .strong_password(STRONG_PASSWORD)
-                .template(json!({
-                    "username": "probe-<id>", "password": "<pw>"
-                }))
-                .into(),
-        )
+        .register(SecurityHeaders::new(router.clone()))
+        .register(Cors::new(router.clone()).allowed_origin(APP_ORIGIN))
+        .register(RateLimit::new(router.clone()).spec(|spec| spec.critical()))
+        .register(login_probe(router.clone()))
+        .register(jwt_probe(router.clone()))
+        .register(PasswordPolicy::new(router.clone()).strong_password(STRONG_PASSWORD).template(json!({
+            "username": "probe-<id>", "password": "<pw>"
+        })))
         .build()
         .unwrap();
     let report = readiness.readiness().await;

@@ -14,8 +14,8 @@
 use std::io;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use readiness_core::log_masking::MaskingWriter;
 use readiness_core::masking;
+use readiness_core::masking::MaskingWriter;
 
 /// Ten events, as an HTTP service writes them; one carries a registered secret.
 fn log_realistic_events(round: u64) {
@@ -126,7 +126,7 @@ fn mask_one_line(c: &mut Criterion) {
     let mut group = c.benchmark_group("mask_line");
     group.throughput(Throughput::Bytes(line.len() as u64));
     group.bench_function("one realistic line, nothing to mask", |b| {
-        b.iter(|| readiness_core::log_masking::mask_bytes(std::hint::black_box(line.as_bytes())).len())
+        b.iter(|| readiness_core::masking::mask_bytes(std::hint::black_box(line.as_bytes())).len())
     });
     group.finish();
 }

@@ -6,9 +6,20 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
-/// The attestation state of a control, in order of precedence: a bound check decides over a
-/// declaration, a declaration over an operator record, and so on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// The attestation state of a control.
+///
+/// The variants are listed, and [`AttestationState::ALL`] iterates them, in the order every
+/// output lists and counts them. Which state a control gets is not this order: it is decided in
+/// one function of this module, by this precedence:
+///
+/// 1. `failing`: a bound check is reported failing;
+/// 2. `verified`: a bound check has a result and none fails;
+/// 3. `declared`: code declares the control (the first declaration is the evidence);
+/// 4. `attested`: an operator record that still holds;
+/// 5. `waived`: a waiver that still holds;
+/// 6. `expired`: an operator record, or else a waiver, that no longer holds;
+/// 7. `missing`: nothing speaks for the control.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AttestationState {
     /// A bound check passes now.
@@ -28,7 +39,7 @@ pub enum AttestationState {
 }
 
 impl AttestationState {
-    /// Every state, in precedence order.
+    /// Every state, in the order outputs list them (not the precedence: see the type's docs).
     pub const ALL: [AttestationState; 7] = [
         AttestationState::Verified,
         AttestationState::Failing,
@@ -68,6 +79,46 @@ impl AttestationState {
 impl fmt::Display for AttestationState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// What speaks for one control, as the runner gathered it.
+pub(crate) struct ControlEvidence<'a> {
+    /// A line about the first bound check reported failing.
+    pub(crate) failing: Option<String>,
+    /// A line about the first bound check with a result that is not failing.
+    pub(crate) passing: Option<String>,
+    /// The first declaration in code.
+    pub(crate) declaration: Option<&'a Declaration>,
+    /// The operator record.
+    pub(crate) operator: Option<&'a OperatorAttestation>,
+    /// The waiver.
+    pub(crate) waiver: Option<&'a Waiver>,
+}
+
+/// **The precedence of attestation states**, decided here and nowhere else (the order is in
+/// [`AttestationState`]'s docs): a failing bound check, then a bound check's result, then a
+/// declaration, a valid operator record, a valid waiver, an expired record or waiver, nothing.
+/// Returns the state and the sentence of evidence that decided it.
+pub(crate) fn decide(evidence: ControlEvidence<'_>, now: OffsetDateTime) -> (AttestationState, Option<String>) {
+    let ControlEvidence { failing, passing, declaration, operator, waiver } = evidence;
+    if let Some(line) = failing {
+        (AttestationState::Failing, Some(line))
+    } else if let Some(line) = passing {
+        (AttestationState::Verified, Some(line))
+    } else if let Some(first) = declaration {
+        (AttestationState::Declared, Some(first.evidence.clone()))
+    } else if let Some(record) = operator.filter(|record| record.is_valid_at(now)) {
+        (AttestationState::Attested, Some(format!("attested by {} on {}: {}", record.by, record.on, record.evidence)))
+    } else if let Some(waiver) = waiver.filter(|waiver| waiver.is_valid_at(now)) {
+        (AttestationState::Waived, Some(format!("waived until {}: {}", waiver.until, waiver.reason)))
+    } else if let Some(record) = operator {
+        let expired = record.expires_at().date();
+        (AttestationState::Expired, Some(format!("attestation by {} expired on {expired}", record.by)))
+    } else if let Some(waiver) = waiver {
+        (AttestationState::Expired, Some(format!("waiver expired after {}: {}", waiver.until, waiver.reason)))
+    } else {
+        (AttestationState::Missing, None)
     }
 }
 
@@ -150,35 +201,25 @@ impl Waiver {
     }
 }
 
-/// Parses a duration such as `500ms`, `10s`, `365d` or `1h 30m`.
+/// Parses a duration such as `500ms`, `10s`, `365d` or `1h 30m`, as the macros do.
 ///
 /// # Errors
 ///
 /// A message saying what is wrong with the text.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    humantime::parse_duration(text).map_err(|error| format!("invalid duration `{text}`: {error}"))
+    readiness_rules::parse_duration(text).map_err(|error| format!("invalid duration `{text}`: {error}"))
 }
 
-/// Parses a `YYYY-MM-DD` date.
+/// Parses a `YYYY-MM-DD` date, as the macros do.
 ///
 /// # Errors
 ///
 /// A message saying what is wrong with the text.
 pub fn parse_date(text: &str) -> Result<Date, String> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(text, &format).map_err(|error| format!("invalid date `{text}` (want YYYY-MM-DD): {error}"))
+    readiness_rules::parse_date(text).map_err(|error| format!("invalid date `{text}` (want YYYY-MM-DD): {error}"))
 }
 
-/// Formats a duration the way [`parse_duration`] reads it, in whole days when it is whole days
-/// (`365d`, not humantime's calendar-year arithmetic).
-pub fn format_duration(value: Duration) -> String {
-    const DAY: u64 = 86_400;
-    if value.subsec_nanos() == 0 && value.as_secs() % DAY == 0 && value.as_secs() > 0 {
-        format!("{}d", value.as_secs() / DAY)
-    } else {
-        humantime::format_duration(value).to_string()
-    }
-}
+pub use readiness_rules::format_duration;
 
 mod humantime_serde_compat {
     use std::time::Duration;
@@ -186,12 +227,12 @@ mod humantime_serde_compat {
     use serde::{Deserialize, Deserializer, Serializer};
 
     pub(super) fn serialize<S: Serializer>(value: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(&super::format_duration(*value))
+        serializer.collect_str(&readiness_rules::format_duration(*value))
     }
 
     pub(super) fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
         let text = String::deserialize(deserializer)?;
-        humantime::parse_duration(&text).map_err(serde::de::Error::custom)
+        readiness_rules::parse_duration(&text).map_err(serde::de::Error::custom)
     }
 }
 

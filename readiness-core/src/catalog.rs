@@ -23,10 +23,9 @@
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
+use readiness_rules::seed::{ARCHITECTURE_PILLARS, OSGB, OSGB_TITLE, REQUIREMENTS, REQUIREMENTS_TITLE};
+pub use readiness_rules::{CUSTOM_PREFIX, is_custom_id, is_slug_path as is_valid_slug_path};
 use serde::Serialize;
-
-/// The namespace prefix for ad-hoc controls that need no catalog.
-pub const CUSTOM_PREFIX: &str = "x.";
 
 /// One item of a checklist.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -121,154 +120,8 @@ impl Catalog {
     }
 }
 
-/// `(section id, section title, [(group id, group title, [(item id, item title)])])`, in seed order.
-type SeedTable = &'static [(
-    &'static str,
-    &'static str,
-    &'static [(&'static str, &'static str, &'static [(&'static str, &'static str)])],
-)];
-
-#[rustfmt::skip]
-const OSGB: SeedTable = &[
-    ("security", "Security", &[
-        ("auth", "Authentication & Authorization", &[
-            ("jwt-validation", "JWT tokens properly validated"),
-            ("password-strength", "Password strength requirements enforced"),
-            ("rate-limiting", "Rate limiting implemented"),
-            ("session-management", "Session management secure"),
-            ("rbac", "Role-based access control verified"),
-        ]),
-        ("data", "Data Protection", &[
-            ("encryption-at-rest", "Database encryption at rest"),
-            ("tls-in-transit", "SSL/TLS encryption in transit"),
-            ("log-masking", "Sensitive data masked in logs"),
-            ("secrets", "API keys and secrets properly secured"),
-            ("input-validation", "Input validation prevents injection attacks"),
-        ]),
-        ("network", "Network Security", &[
-            ("firewall", "Firewall rules configured"),
-            ("ports", "Only necessary ports exposed"),
-            ("cors", "CORS policy properly configured"),
-            ("headers", "Security headers implemented"),
-            ("ddos", "DDoS protection in place"),
-        ]),
-    ]),
-    ("performance", "Performance", &[
-        ("scalability", "Scalability", &[
-            ("load-testing", "Load testing completed"),
-            ("db-pooling", "Database connection pooling configured"),
-            ("caching", "Caching mechanisms implemented"),
-            ("horizontal-scaling", "Horizontal scaling possible"),
-            ("resource-utilization", "Resource utilization optimized"),
-        ]),
-        ("monitoring", "Monitoring", &[
-            ("apm", "Application performance monitoring"),
-            ("db-monitoring", "Database performance monitoring"),
-            ("system-resources", "System resource monitoring"),
-            ("error-rate", "Error rate tracking"),
-            ("response-time", "Response time monitoring"),
-        ]),
-    ]),
-    ("reliability", "Reliability", &[
-        ("availability", "High Availability", &[
-            ("db-replication", "Database replication configured"),
-            ("load-balancer", "Load balancer in place"),
-            ("redundancy", "Redundant systems deployed"),
-            ("failover", "Failover procedures tested"),
-            ("disaster-recovery", "Disaster recovery plan documented"),
-        ]),
-        ("backup", "Backup & Recovery", &[
-            ("automated", "Automated backups configured"),
-            ("retention-policy", "Backup retention policy defined"),
-            ("restore-tested", "Restore procedures tested"),
-            ("integrity", "Backup integrity verified"),
-            ("offsite", "Offsite backup storage configured"),
-        ]),
-    ]),
-    ("compliance", "Compliance", &[
-        ("privacy", "Data Privacy", &[
-            ("gdpr", "GDPR compliance verified"),
-            ("data-retention", "Data retention policies implemented"),
-            ("data-deletion", "User data deletion procedures"),
-            ("privacy-policy", "Privacy policy accessible"),
-            ("consent", "Consent management in place"),
-        ]),
-        ("audit", "Audit & Logging", &[
-            ("audit-logging", "Comprehensive audit logging"),
-            ("log-retention", "Log retention policy defined"),
-            ("log-access", "Log access controls implemented"),
-            ("security-events", "Security event monitoring"),
-            ("reporting", "Compliance reporting capabilities"),
-        ]),
-    ]),
-    ("operations", "Operations", &[
-        ("deployment", "Deployment", &[
-            ("ci-cd", "CI/CD pipeline configured"),
-            ("rollback", "Rollback procedures documented"),
-            ("automation", "Deployment automation in place"),
-            ("zero-downtime", "Zero-downtime deployment possible"),
-            ("validation", "Deployment validation procedures"),
-        ]),
-        ("maintenance", "Maintenance", &[
-            ("maintenance-windows", "Scheduled maintenance windows"),
-            ("patching", "Patch management process"),
-            ("updates", "System update procedures"),
-            ("alert-thresholds", "Monitoring alert thresholds"),
-            ("incident-response", "Incident response procedures"),
-        ]),
-    ]),
-    ("documentation", "Documentation", &[
-        ("technical", "Technical Documentation", &[
-            ("architecture", "System architecture documented"),
-            ("api", "API documentation current"),
-            ("schema", "Database schema documented"),
-            ("deployment", "Deployment procedures documented"),
-            ("troubleshooting", "Troubleshooting guides available"),
-        ]),
-        ("operational", "Operational Documentation", &[
-            ("runbooks", "Runbooks for common operations"),
-            ("incident-response", "Incident response procedures"),
-            ("contacts", "Contact information current"),
-            ("sla", "Service level agreements defined"),
-            ("change-management", "Change management procedures"),
-        ]),
-    ]),
-    ("testing", "Testing", &[
-        ("qa", "Quality Assurance", &[
-            ("unit-coverage", "Unit test coverage >80%"),
-            ("integration", "Integration tests passing"),
-            ("e2e", "End-to-end tests passing"),
-            ("security", "Security testing completed"),
-            ("performance", "Performance testing completed"),
-        ]),
-        ("acceptance", "User Acceptance", &[
-            ("uat", "User acceptance testing completed"),
-            ("business-requirements", "Business requirements validated"),
-            ("usability", "Usability testing completed"),
-            ("accessibility", "Accessibility requirements met"),
-            ("stakeholder-approval", "Stakeholder approval obtained"),
-        ]),
-    ]),
-];
-
-/// `(step id, step title)` of `production-requirements.md`, in seed order.
-const REQUIREMENTS: &[(&str, &str)] = &[
-    ("architectural-review", "Architectural Review"),
-    ("code-review", "Code Review"),
-    ("dpia", "Data Protection Impact Assessment"),
-    ("documentation", "Documentation"),
-    ("pipeline-testing", "Pipeline & Automated Testing"),
-    ("manual-qa", "Manual QA"),
-    ("monitoring-alerting", "Monitoring & Alerting"),
-    ("penetration-testing", "Penetration testing"),
-];
-
-/// The five pillars the architectural review covers, in the seed's words.
-const ARCHITECTURE_PILLARS: &[&str] =
-    &["Operational Excellence", "Security", "Reliability", "Performance Efficiency", "Cost Optimization"];
-
 static OSGB_CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
-    let mut catalog = Catalog::new("osgb", "OSGB System Production Readiness Checklist");
+    let mut catalog = Catalog::new("osgb", OSGB_TITLE);
     for (section_id, section, groups) in OSGB {
         for (group_id, group, items) in *groups {
             for (item_id, title) in *items {
@@ -280,9 +133,9 @@ static OSGB_CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
 });
 
 static REQUIREMENTS_CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
-    let mut catalog = Catalog::new("requirements", "Production Requirements");
+    let mut catalog = Catalog::new("requirements", REQUIREMENTS_TITLE);
     for (step_id, title) in REQUIREMENTS {
-        catalog = catalog.control(format!("requirements.{step_id}"), *title, "Production Requirements", *title);
+        catalog = catalog.control(format!("requirements.{step_id}"), *title, REQUIREMENTS_TITLE, *title);
     }
     if let Some(review) = catalog.controls.first_mut() {
         review.covers = ARCHITECTURE_PILLARS.iter().map(|pillar| Cow::Borrowed(*pillar)).collect();
@@ -308,19 +161,6 @@ pub fn built_in() -> [&'static Catalog; 2] {
 /// Looks a control id up in the built-in catalogs.
 pub fn lookup(id: &str) -> Option<&'static Control> {
     built_in().into_iter().find_map(|catalog| catalog.get(id))
-}
-
-/// Whether `id` is in the reserved namespace for ad-hoc controls (`x.` followed by a slug).
-pub fn is_custom_id(id: &str) -> bool {
-    id.strip_prefix(CUSTOM_PREFIX).is_some_and(is_valid_slug_path)
-}
-
-/// Whether `id` is dotted lowercase slugs (`a-z`, `0-9`, `-`), for example `x.orders.idempotency`.
-pub fn is_valid_slug_path(id: &str) -> bool {
-    !id.is_empty()
-        && id.split('.').all(|part| {
-            !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        })
 }
 
 #[cfg(test)]

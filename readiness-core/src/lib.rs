@@ -57,40 +57,48 @@
 //! while liveness goes on passing. Every output is masked ([`masking`]) and bounded (1 KiB).
 
 #![deny(missing_docs)]
-#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
+// The model.
 pub mod attestation;
-pub mod build_info;
 pub mod catalog;
 mod check;
-#[cfg(any(feature = "postgres", feature = "sqlite"))]
-pub mod database;
-#[cfg(feature = "host")]
-pub mod host;
-#[cfg(feature = "log-masking")]
-pub mod log_masking;
+mod outcome;
+mod profile;
+mod report;
+mod state;
+
+// Declaring, building and running.
+mod builder;
+mod plan;
+mod readiness;
+mod registered;
+mod runner;
+mod spec;
+
+// What it produces and protects.
 pub mod masking;
 pub mod output;
-mod profile;
-mod registry;
-mod report;
-mod runner;
-pub mod secrets;
-mod state;
+
+// The built-in checks, apart from the engine.
+pub mod checks;
 
 #[doc(hidden)]
 pub mod __private;
 
 pub use attestation::{AttestationState, Declaration, OperatorAttestation, SourceLocation, Waiver};
+pub use builder::{BuildError, BuildProblem, ReadinessBuilder};
 pub use catalog::{Catalog, Control};
-pub use check::{
-    BoxFuture, Check, CheckContext, CheckKind, CheckRegistration, CheckSpec, FnCheck, IntoOutcome, Kinds, Outcome,
-    Status, check_fn,
-};
+pub use check::{BoxFuture, Check, CheckContext, CheckKind, FnCheck, Kinds, check_fn};
+pub use outcome::{IntoOutcome, Outcome, Status};
 pub use profile::Profile;
-pub use registry::{BuildError, BuildProblem, MAX_CHECK_NAME_LEN, ReadinessBuilder, is_valid_check_name};
-pub use report::{BuildInfo, CheckResult, ControlReport, Coverage, Freshness, Report, Selection, ServiceInfo};
-pub use runner::{Readiness, StatusChange, UnknownCheck};
+pub use readiness::Readiness;
+pub use readiness_rules::{MAX_CHECK_NAME_LEN, is_valid_check_name};
+pub use report::{
+    BuildInfo, CheckResult, ControlReport, Coverage, Freshness, Report, Selection, ServiceInfo, StatusChange,
+};
+pub use runner::UnknownCheck;
+pub use spec::{CheckRegistration, CheckSpec};
 pub use state::{MissingState, State};
 
 #[cfg(feature = "macros")]

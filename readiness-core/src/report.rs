@@ -7,7 +7,8 @@ use time::OffsetDateTime;
 
 use crate::attestation::{AttestationState, Declaration, OperatorAttestation, SourceLocation, Waiver};
 use crate::catalog::Control;
-use crate::check::{CheckKind, Kinds, Outcome, Status};
+use crate::check::{CheckKind, Kinds};
+use crate::outcome::{Outcome, Status};
 
 /// Who the report is about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -40,6 +41,20 @@ pub struct BuildInfo {
     /// The cargo profile (`debug`, `release`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub profile: Option<String>,
+}
+
+/// A check's reported status changed (after flap damping).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct StatusChange {
+    /// The check's name.
+    pub check: String,
+    /// The status before, `None` on the first result.
+    pub previous: Option<Status>,
+    /// The status now.
+    pub current: Status,
+    /// The output of the run that caused the change (masked).
+    pub output: Option<String>,
 }
 
 /// Which checks a report covers.

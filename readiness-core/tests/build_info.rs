@@ -4,7 +4,7 @@
 
 mod support;
 
-use readiness_core::build_info::build_info_check;
+use readiness_core::checks::build_info::build_info_check;
 use readiness_core::{BuildInfo, CheckRegistration, Status};
 
 async fn run(registration: CheckRegistration) -> (Status, String, serde_json::Value) {

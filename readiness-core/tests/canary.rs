@@ -4,7 +4,7 @@
 
 use std::process::Command;
 
-use readiness_core::log_masking::{MaskingWriter, canary_check};
+use readiness_core::masking::{MaskingWriter, canary_check};
 use readiness_core::{Readiness, Status};
 
 fn in_child(test: &str) {

@@ -99,9 +99,9 @@ fn requirements_has_every_seed_step_in_order() {
 
 #[test]
 fn the_macros_know_exactly_the_built_in_ids() {
-    // readiness-macros validates ids at compile time from this list; it must not drift.
-    let macro_ids: Vec<&str> = include_str!("../../readiness-macros/src/control_ids.txt").lines().collect();
+    // readiness-macros validates ids at compile time with readiness-rules; it must not drift.
+    let rule_ids: Vec<String> = readiness_rules::built_in_control_ids().collect();
     let catalog_ids: Vec<String> =
         catalog::built_in().iter().flat_map(|c| c.controls()).map(|control| control.id.to_string()).collect();
-    assert_eq!(macro_ids, catalog_ids);
+    assert_eq!(rule_ids, catalog_ids);
 }

@@ -6,7 +6,8 @@ mod support;
 
 use std::time::Duration;
 
-use readiness_core::{CheckRegistration, Status, database};
+use readiness_core::checks::database;
+use readiness_core::{CheckRegistration, Status};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::SqlitePoolOptions;
 
@@ -189,6 +190,11 @@ async fn postgres_archiving_passes_when_recent_and_fails_when_stale_or_failing()
         "SELECT coalesce(last_archived_time > coalesce(last_failed_time, '-infinity'), false) FROM pg_stat_archiver",
     )
     .await;
+
+    // The archiver may still hold a backlog (segments left by an earlier failing run); drain it,
+    // or an archive landing during the sleep below would make the last archive fresh again.
+    archive_a_segment(&pool, "SELECT NOT EXISTS (SELECT 1 FROM pg_ls_archive_statusdir() WHERE name LIKE '%.ready')")
+        .await;
 
     let (status, output, evidence) = run(database::postgres_archiving(pool.clone(), Duration::from_secs(3600))).await;
     assert_eq!(status, Status::Pass, "{output}");

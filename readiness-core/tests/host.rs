@@ -11,7 +11,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
-use readiness_core::{CheckRegistration, Status, host};
+use readiness_core::checks::host;
+use readiness_core::{CheckRegistration, Status};
 use time::OffsetDateTime;
 
 async fn run(registration: CheckRegistration) -> (Status, String, serde_json::Value, serde_json::Value) {

@@ -4,8 +4,8 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use readiness_core::log_masking::{MaskingWriter, mask_bytes, mask_line};
 use readiness_core::masking::MARKER;
+use readiness_core::masking::{MaskingWriter, mask_bytes, mask_line};
 
 const CORPUS: &str = include_str!("data/masking-corpus.txt");
 

@@ -6,7 +6,7 @@
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
 
-use readiness_core::secrets::SecretsCheck;
+use readiness_core::checks::secrets::SecretsCheck;
 use readiness_core::{Readiness, Status};
 
 const STRONG: &str = "q7Vd2Kp9Lx4Zt8Wm3Rb6Nc1Hy5Jg0Fs";

@@ -6,7 +6,7 @@ use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Fields, Ident, LitStr, PathArguments, Type};
 
 use crate::attr::{Args, Errors, crate_path};
-use crate::valid;
+use crate::{emit, valid};
 
 const STRUCT_KEYS: &[&str] = &["control", "name", "crate"];
 const FIELD_KEYS: &[&str] = &["env", "secret", "file", "min_len", "default"];
@@ -31,6 +31,13 @@ struct Attest {
     fields: Vec<Field>,
 }
 
+/// A derive whose attributes are wrong: its errors, and where `readiness_core` is, for the
+/// fallback.
+struct Rejected {
+    error: syn::Error,
+    krate: syn::Path,
+}
+
 pub(crate) fn expand(input: TokenStream) -> TokenStream {
     let input: DeriveInput = match syn::parse2(input) {
         Ok(input) => input,
@@ -38,8 +45,21 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
     };
     match parse(&input) {
         Ok(attest) => generate(&attest),
-        Err(error) => error.to_compile_error(),
+        // With the errors, `from_env()` and `Debug` still exist, so code using them compiles on:
+        // one mistake in the attributes gives one error.
+        Err(Rejected { error, krate }) => {
+            let error = error.to_compile_error();
+            let fallback = fallback(&input, &krate);
+            quote! { #error #fallback }
+        }
     }
+}
+
+/// `"<module path>::<Name>"`, the struct's path: it keys the struct's load record, so two
+/// structs of the same name in different modules or crates never judge each other's load.
+fn type_path(ident: &Ident) -> TokenStream {
+    let name = ident.to_string();
+    quote!(#name)
 }
 
 fn attest_args(attrs: &[syn::Attribute], errors: &mut Errors) -> Vec<Args> {
@@ -50,7 +70,7 @@ fn attest_args(attrs: &[syn::Attribute], errors: &mut Errors) -> Vec<Args> {
         .collect()
 }
 
-fn parse(input: &DeriveInput) -> syn::Result<Attest> {
+fn parse(input: &DeriveInput) -> Result<Attest, Rejected> {
     let mut errors = Errors::default();
     let struct_args = attest_args(&input.attrs, &mut errors);
     let merged =
@@ -94,12 +114,14 @@ fn parse(input: &DeriveInput) -> syn::Result<Attest> {
         },
         _ => errors.spanned(input.ident.span(), "#[derive(Attest)] needs a struct with named fields"),
     }
-    errors.finish()?;
+    if let Err(error) = errors.finish() {
+        return Err(Rejected { error, krate });
+    }
     match (control, check_name) {
         (Some(control), Some(check_name)) => {
             Ok(Attest { ident: input.ident.clone(), control, check_name, krate, fields })
         }
-        _ => Err(syn::Error::new(Span::call_site(), "invalid #[derive(Attest)]")),
+        _ => Err(Rejected { error: syn::Error::new(Span::call_site(), "invalid #[derive(Attest)]"), krate }),
     }
 }
 
@@ -199,6 +221,8 @@ fn generate(attest: &Attest) -> TokenStream {
     let Attest { ident, control, check_name, krate, fields } = attest;
     let private = quote!(#krate::__private);
     let type_name = ident.to_string();
+    let path = type_path(ident);
+    let source = emit::static_source(&private);
     let loads = fields.iter().map(|field| {
         let Field { ident, env, secret, file, min_len, default, optional, ty } = field;
         let required = optional.is_none();
@@ -220,7 +244,7 @@ fn generate(attest: &Attest) -> TokenStream {
     let unwrap_required = (!required.is_empty()).then(|| {
         quote! {
             let (#(::core::option::Option::Some(#required),)*) = (#(#required,)*) else {
-                return ::core::result::Result::Err(#private::AttestLoader::incomplete(#type_name));
+                return ::core::result::Result::Err(#private::AttestLoader::incomplete(#path));
             };
         }
     });
@@ -241,7 +265,7 @@ fn generate(attest: &Attest) -> TokenStream {
             ///
             /// Every missing, unparsable or weak value, without the values themselves.
             pub fn from_env() -> ::core::result::Result<Self, #private::AttestError> {
-                let mut __loader = #private::AttestLoader::new(#type_name);
+                let mut __loader = #private::AttestLoader::new(#path);
                 #(#loads)*
                 __loader.finish()?;
                 #unwrap_required
@@ -257,20 +281,44 @@ fn generate(attest: &Attest) -> TokenStream {
 
         const _: () = {
             fn __readiness_registration() -> #private::CheckRegistration {
-                #private::attest_check(#type_name, #check_name, #control)
+                #private::attest_check(#path, #check_name, #control)
             }
             #private::inventory::submit! {
                 #private::StaticItem::Check(#private::StaticCheck {
                     name: #check_name,
                     register: __readiness_registration,
-                    source: #private::StaticSource {
-                        file: ::core::file!(),
-                        line: ::core::line!(),
-                        column: ::core::column!(),
-                        module: ::core::module_path!(),
-                    },
+                    source: #source,
                 })
             }
         };
+    }
+}
+
+/// What a rejected derive emits beside its errors: `from_env()` with its real signature and a
+/// `Debug` that shows no field, for any struct, enum or generics. It never reaches a binary
+/// (the errors stop the build), and it loads nothing: `from_env()` returns an error.
+fn fallback(input: &DeriveInput, krate: &syn::Path) -> TokenStream {
+    let ident = &input.ident;
+    let private = quote!(#krate::__private);
+    let (impl_generics, type_generics, where_clause) = input.generics.split_for_impl();
+    let type_name = ident.to_string();
+    let path = type_path(ident);
+    quote! {
+        impl #impl_generics #ident #type_generics #where_clause {
+            /// Not generated: the `#[attest]` attributes are wrong (see the error beside them).
+            ///
+            /// # Errors
+            ///
+            /// Always.
+            pub fn from_env() -> ::core::result::Result<Self, #private::AttestError> {
+                ::core::result::Result::Err(#private::AttestLoader::incomplete(#path))
+            }
+        }
+
+        impl #impl_generics ::core::fmt::Debug for #ident #type_generics #where_clause {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct(#type_name).finish_non_exhaustive()
+            }
+        }
     }
 }

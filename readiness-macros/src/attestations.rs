@@ -9,7 +9,7 @@ use syn::punctuated::Punctuated;
 use syn::{Ident, LitStr, Token};
 
 use crate::attr::{Errors, closest};
-use crate::valid;
+use crate::{emit, valid};
 
 /// `key: "value"`.
 struct Field {
@@ -170,14 +170,7 @@ fn parse(input: TokenStream) -> syn::Result<(syn::Path, Vec<Record>)> {
 
 fn generate(krate: &syn::Path, records: &[Record]) -> TokenStream {
     let private = quote!(#krate::__private);
-    let source = quote! {
-        #private::StaticSource {
-            file: ::core::file!(),
-            line: ::core::line!(),
-            column: ::core::column!(),
-            module: ::core::module_path!(),
-        }
-    };
+    let source = emit::static_source(&private);
     let items = records.iter().map(|record| match record {
         Record::Attested { id, by, on, valid_for, evidence } => quote! {
             #private::inventory::submit! {

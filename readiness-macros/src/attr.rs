@@ -172,18 +172,24 @@ impl Parse for Args {
 }
 
 /// Collects every error of a macro invocation, to report them all at once.
-#[derive(Default)]
+///
+/// Like serde_derive's `Ctxt`, a collector must be consumed by [`Errors::finish`]: dropping one
+/// unconsumed would lose its errors silently, so it panics instead, naming the bug.
 pub(crate) struct Errors {
-    combined: Option<syn::Error>,
+    /// The errors so far, in order; `None` once [`Errors::finish`] took them.
+    errors: Option<Vec<syn::Error>>,
     unknown_key: bool,
+}
+
+impl Default for Errors {
+    fn default() -> Self {
+        Errors { errors: Some(Vec::new()), unknown_key: false }
+    }
 }
 
 impl Errors {
     pub(crate) fn push(&mut self, error: syn::Error) {
-        match &mut self.combined {
-            Some(existing) => existing.combine(error),
-            None => self.combined = Some(error),
-        }
+        self.errors.as_mut().expect("readiness-macros bug: an error collector was used after `finish()`").push(error);
     }
 
     pub(crate) fn saw_unknown_key(&mut self) {
@@ -207,8 +213,24 @@ impl Errors {
         result.map_err(|error| self.push(error)).ok()
     }
 
-    pub(crate) fn finish(self) -> syn::Result<()> {
-        self.combined.map_or(Ok(()), Err)
+    /// Consumes the collector: every error recorded, combined in order, or `Ok`.
+    pub(crate) fn finish(mut self) -> syn::Result<()> {
+        let errors = self.errors.take().expect("readiness-macros bug: an error collector was finished twice");
+        let mut errors = errors.into_iter();
+        let Some(mut combined) = errors.next() else { return Ok(()) };
+        for error in errors {
+            combined.combine(error);
+        }
+        Err(combined)
+    }
+}
+
+impl Drop for Errors {
+    fn drop(&mut self) {
+        // Not while unwinding from another panic: that one is the news, and a second would abort.
+        if self.errors.is_some() && !std::thread::panicking() {
+            panic!("readiness-macros bug: an error collector was dropped without `finish()`, losing its errors");
+        }
     }
 }
 
@@ -262,5 +284,28 @@ pub(crate) fn crate_path(arg: Option<&Arg>, errors: &mut Errors) -> syn::Path {
             }))
             .unwrap_or_else(default),
         None => default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finish_combines_every_error_in_order() {
+        let mut errors = Errors::default();
+        errors.spanned(Span::call_site(), "first");
+        errors.spanned(Span::call_site(), "second");
+        let messages: Vec<String> = errors.finish().unwrap_err().into_iter().map(|error| error.to_string()).collect();
+        assert_eq!(messages, ["first", "second"]);
+        assert!(Errors::default().finish().is_ok());
+    }
+
+    #[test]
+    #[should_panic(expected = "dropped without `finish()`")]
+    fn a_collector_dropped_unfinished_panics() {
+        let mut errors = Errors::default();
+        errors.spanned(Span::call_site(), "lost");
+        drop(errors);
     }
 }

@@ -6,7 +6,7 @@ use syn::spanned::Spanned;
 use syn::{FnArg, GenericArgument, ItemFn, PathArguments, ReturnType, Type};
 
 use crate::attr::{Args, Errors, ListItem, crate_path};
-use crate::valid;
+use crate::{emit, valid};
 
 const KEYS: &[&str] = &[
     "name",
@@ -249,6 +249,7 @@ fn register(check: &Check) -> TokenStream {
         quote!(.#method(#value))
     });
     let critical = critical.then(|| quote!(.critical()));
+    let source = emit::static_source(&private);
     let names: Vec<_> = (0..arguments.len()).map(|index| format_ident!("__readiness_arg{index}")).collect();
     let lookups = arguments.iter().zip(&names).map(|(argument, name)| match argument {
         Injected::State(ty) => quote_spanned! {ty.span()=>
@@ -288,12 +289,7 @@ fn register(check: &Check) -> TokenStream {
                 #private::StaticItem::Check(#private::StaticCheck {
                     name: #name,
                     register: __readiness_registration,
-                    source: #private::StaticSource {
-                        file: ::core::file!(),
-                        line: ::core::line!(),
-                        column: ::core::column!(),
-                        module: ::core::module_path!(),
-                    },
+                    source: #source,
                 })
             }
         };

@@ -5,7 +5,7 @@ use quote::{ToTokens, quote};
 use syn::{Item, LitStr};
 
 use crate::attr::{Args, Errors, crate_path};
-use crate::valid;
+use crate::{emit, valid};
 
 /// The validated attribute.
 struct Control {
@@ -113,6 +113,7 @@ fn register(control: &Control) -> TokenStream {
     let Control { id, evidence, item, krate } = control;
     let private = quote!(#krate::__private);
     let name = const_name(control);
+    let source = emit::static_source(&private);
     quote! {
         #[doc(hidden)]
         #[allow(dead_code, non_upper_case_globals)]
@@ -122,12 +123,7 @@ fn register(control: &Control) -> TokenStream {
                     id: #id,
                     evidence: #evidence,
                     item: #item,
-                    source: #private::StaticSource {
-                        file: ::core::file!(),
-                        line: ::core::line!(),
-                        column: ::core::column!(),
-                        module: ::core::module_path!(),
-                    },
+                    source: #source,
                 })
             }
         };

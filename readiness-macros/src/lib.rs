@@ -49,6 +49,7 @@ mod attr;
 mod build_info;
 mod check;
 mod control;
+mod emit;
 mod valid;
 
 use proc_macro::TokenStream;
@@ -172,7 +173,7 @@ pub fn check(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// ```
 /// use readiness_core::Attest;
-/// use readiness_core::secrets::SecretString;
+/// use readiness_core::checks::secrets::SecretString;
 ///
 /// #[derive(Attest)]
 /// #[attest(control = "security.data.secrets", name = "secrets:config")]
@@ -194,7 +195,7 @@ pub fn check(args: TokenStream, item: TokenStream) -> TokenStream {
 /// #[derive(readiness_core::Attest)]
 /// struct Config {
 ///     #[attest(env = "TOKEN", secret, default = "abc")] // a secret with a default
-///     token: readiness_core::secrets::SecretString,
+///     token: readiness_core::checks::secrets::SecretString,
 /// }
 /// # fn main() {}
 /// ```
@@ -234,7 +235,7 @@ pub fn attestations(input: TokenStream) -> TokenStream {
 
 /// The build's facts, captured while the calling crate compiles: a
 /// `readiness_core::BuildInfo` for `ReadinessBuilder::build_info` and for the
-/// `operations.deployment.ci-cd` check (`readiness_core::build_info::build_info_check`).
+/// `operations.deployment.ci-cd` check (`readiness_core::checks::build_info::build_info_check`).
 ///
 /// - `commit`: the first non-empty of `GIT_COMMIT`, `GITHUB_SHA`, `CI_COMMIT_SHA`,
 ///   `BUILDKITE_COMMIT`, `CIRCLE_SHA1`, `TRAVIS_COMMIT`, `BUILD_SOURCEVERSION`,
@@ -261,7 +262,7 @@ pub fn attestations(input: TokenStream) -> TokenStream {
 ///
 /// let readiness = readiness_core::Readiness::builder()
 ///     .build_info(build.clone())
-///     .register(readiness_core::build_info::build_info_check(build))
+///     .register(readiness_core::checks::build_info::build_info_check(build))
 ///     .build()
 ///     .unwrap();
 /// # let _ = readiness;

@@ -1,49 +1,31 @@
-//! Validation shared by the macros: control ids, durations, dates, check names.
+//! Validation shared by the macros: control ids, durations, dates, check names. The rules
+//! themselves live in `readiness-rules`, which the runtime applies too; this module only turns
+//! a broken rule into a compile error at the offending literal.
 
 use std::time::Duration;
 
+use readiness_rules::{CHECK_NAME_RULE, CUSTOM_PREFIX, DATE_FORMAT_HINT};
 use syn::LitStr;
 
 use crate::attr::closest;
-
-/// The control ids of the built-in catalogs. `readiness-core` has a test proving this file
-/// equals its catalogs.
-const BUILT_IN_IDS: &str = include_str!("control_ids.txt");
-
-/// The namespace for ad-hoc controls.
-const CUSTOM_PREFIX: &str = "x.";
-
-fn built_in_ids() -> Vec<&'static str> {
-    BUILT_IN_IDS.lines().map(str::trim).filter(|line| !line.is_empty()).collect()
-}
-
-fn is_slug_path(id: &str) -> bool {
-    !id.is_empty()
-        && id.split('.').all(|part| {
-            !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        })
-}
 
 /// A control id must be built in, in the `x.` namespace, or (with `in_user_catalog`) any dotted
 /// slug, which `build()` checks against the catalogs added to the builder.
 pub(crate) fn control_id(lit: &LitStr, in_user_catalog: bool) -> syn::Result<String> {
     let id = lit.value();
-    if built_in_ids().contains(&id.as_str()) {
+    if readiness_rules::is_built_in_control(&id) || readiness_rules::is_custom_id(&id) {
         return Ok(id);
     }
-    if let Some(rest) = id.strip_prefix(CUSTOM_PREFIX) {
-        if is_slug_path(rest) {
-            return Ok(id);
-        }
+    if id.starts_with(CUSTOM_PREFIX) {
         return Err(syn::Error::new(
             lit.span(),
             format!(
-                "invalid custom control id `{id}`: after `x.` use dotted lowercase slugs such as `x.orders.idempotency`"
+                "invalid custom control id `{id}`: after `{CUSTOM_PREFIX}` use dotted lowercase slugs such as `{CUSTOM_PREFIX}orders.idempotency`"
             ),
         ));
     }
     if in_user_catalog {
-        if is_slug_path(&id) {
+        if readiness_rules::is_slug_path(&id) {
             return Ok(id);
         }
         return Err(syn::Error::new(
@@ -51,11 +33,13 @@ pub(crate) fn control_id(lit: &LitStr, in_user_catalog: bool) -> syn::Result<Str
             format!("invalid control id `{id}`: use dotted lowercase slugs such as `orders.api.idempotency`"),
         ));
     }
-    let ids = built_in_ids();
+    let owned: Vec<String> = readiness_rules::built_in_control_ids().collect();
+    let ids: Vec<&str> = owned.iter().map(String::as_str).collect();
     let hint = closest(&id, &ids).map_or_else(
         || {
-            "; custom controls go in the `x.` namespace (`x.my.control`) or name their catalog with `catalog = \"…\"`"
-                .to_owned()
+            format!(
+                "; custom controls go in the `{CUSTOM_PREFIX}` namespace (`{CUSTOM_PREFIX}my.control`) or name their catalog with `catalog = \"…\"`"
+            )
         },
         |near| format!("; did you mean `{near}`?"),
     );
@@ -65,7 +49,7 @@ pub(crate) fn control_id(lit: &LitStr, in_user_catalog: bool) -> syn::Result<Str
 /// A duration such as `500ms`, `10s` or `365d`, parsed as the runtime parses it.
 pub(crate) fn duration(lit: &LitStr, key: &str) -> syn::Result<Duration> {
     let text = lit.value();
-    match humantime::parse_duration(&text) {
+    match readiness_rules::parse_duration(&text) {
         Ok(duration) if duration.is_zero() => Err(syn::Error::new(lit.span(), format!("`{key}` must be above zero"))),
         Ok(duration) => Ok(duration),
         Err(error) => Err(syn::Error::new(
@@ -77,33 +61,22 @@ pub(crate) fn duration(lit: &LitStr, key: &str) -> syn::Result<Duration> {
     }
 }
 
-/// A `YYYY-MM-DD` date.
-pub(crate) fn date(lit: &LitStr, key: &str) -> syn::Result<time::Date> {
+/// A `YYYY-MM-DD` date, parsed as the runtime parses it. Only its validity matters here: the
+/// expansion passes the text on.
+pub(crate) fn date(lit: &LitStr, key: &str) -> syn::Result<()> {
     let text = lit.value();
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    time::Date::parse(&text, &format).map_err(|error| {
-        syn::Error::new(
-            lit.span(),
-            format!("invalid date `{text}` for `{key}`: {error}; write YYYY-MM-DD, for example \"2026-09-14\""),
-        )
+    readiness_rules::parse_date(&text).map(drop).map_err(|error| {
+        syn::Error::new(lit.span(), format!("invalid date `{text}` for `{key}`: {error}; write {DATE_FORMAT_HINT}"))
     })
 }
 
-/// A check name: 1 to 128 bytes of `a-z A-Z 0-9 : _ - . /`, as `build()` requires.
+/// A check name, by the rule `build()` applies.
 pub(crate) fn check_name(lit: &LitStr) -> syn::Result<String> {
     let name = lit.value();
-    let valid = (1..=128).contains(&name.len())
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b':' | b'_' | b'-' | b'.' | b'/'));
-    if valid {
+    if readiness_rules::is_valid_check_name(&name) {
         Ok(name)
     } else {
-        Err(syn::Error::new(
-            lit.span(),
-            format!(
-                "invalid check name `{}`: use `component:measurement` with letters, digits and `:_-./`, at most 128 bytes",
-                name.escape_debug()
-            ),
-        ))
+        Err(syn::Error::new(lit.span(), format!("invalid check name `{}`: {CHECK_NAME_RULE}", name.escape_debug())))
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-use readiness_core::secrets::{ExposeSecret, SecretString};
+use readiness_core::checks::secrets::{ExposeSecret, SecretString};
 use readiness_core::{
     Attest, AttestationState, CheckContext, CheckKind, Outcome, Readiness, State, Status, attestations, check, control,
 };
@@ -63,6 +63,29 @@ struct Settings {
     port: u16,
     #[attest(env = "BEHAVIOUR_WORKERS")]
     workers: u8,
+}
+
+/// Two structs of the same name in two modules: each keys its own load record.
+mod module_a {
+    use readiness_core::Attest;
+
+    #[derive(Attest)]
+    #[attest(control = "x.behaviour.module-a", name = "behaviour:module-a")]
+    pub(crate) struct Config {
+        #[attest(env = "BEHAVIOUR_MODULE_A_PORT")]
+        pub(crate) port: u16,
+    }
+}
+
+mod module_b {
+    use readiness_core::Attest;
+
+    #[derive(Attest)]
+    #[attest(control = "x.behaviour.module-b", name = "behaviour:module-b")]
+    pub(crate) struct Config {
+        #[attest(env = "BEHAVIOUR_MODULE_B_PORT")]
+        pub(crate) port: u16,
+    }
 }
 
 const STRONG: &str = "x7Qp2LzR9vKc4NwT8hYb3MdF6sJg1AeU5oZi";
@@ -219,4 +242,25 @@ async fn attest_reads_name_file_and_refuses_a_world_readable_one() {
         let message = result.unwrap_err().to_string();
         assert!(message.contains("is accessible to other users (mode 644)"), "{message}");
     }
+}
+
+#[tokio::test]
+async fn attest_structs_of_one_name_in_two_modules_judge_their_own_load() {
+    if !is_child() {
+        return in_child(
+            "attest_structs_of_one_name_in_two_modules_judge_their_own_load",
+            &[("BEHAVIOUR_MODULE_A_PORT", "8081")],
+        );
+    }
+    assert_eq!(module_a::Config::from_env().unwrap().port, 8081);
+    let error = module_b::Config::from_env().unwrap_err();
+    assert!(error.to_string().contains("BEHAVIOUR_MODULE_B_PORT is not set"), "{error}");
+
+    let readiness = Readiness::builder().include_registered(true).build().unwrap();
+    let report = readiness.checklist().await;
+    let a = report.check("behaviour:module-a").unwrap();
+    assert_eq!(a.status, Status::Pass, "{:?}", a.outcome);
+    let b = report.check("behaviour:module-b").unwrap();
+    assert_eq!(b.status, Status::Fail, "{:?}", b.outcome);
+    assert!(b.outcome.output.as_deref().unwrap().contains("BEHAVIOUR_MODULE_B_PORT is not set"), "{:?}", b.outcome);
 }

@@ -5,12 +5,12 @@ use std::time::Duration;
 use axum::Router;
 use axum::http::Method;
 use readiness_axum::{RequestMetrics, Shutdown, probes};
-use readiness_core::build_info::build_info_check;
-use readiness_core::database as db_checks;
-use readiness_core::secrets::SecretString;
+use readiness_core::checks::build_info::build_info_check;
+use readiness_core::checks::database as db_checks;
+use readiness_core::checks::host;
+use readiness_core::checks::secrets::SecretString;
 use readiness_core::{
     BuildError, CheckRegistration, CheckSpec, Outcome, Profile, Readiness, State, attestations, build_info, check,
-    check_fn, host,
 };
 
 use crate::api;
@@ -74,11 +74,9 @@ fn http_probes(instance: &Instance<'_>) -> Vec<CheckRegistration> {
             .audience(api::JWT_AUDIENCE)
             .issuer(api::JWT_ISSUER)
             .check(),
-        None => CheckRegistration::new(
+        None => CheckRegistration::not_configured(
             CheckSpec::new("http:jwt").control("security.auth.jwt-validation"),
-            check_fn(|_| async {
-                Outcome::fail("JWT_SECRET is not loaded, so /api/me refuses every token: set a strong JWT_SECRET")
-            }),
+            "JWT_SECRET is not loaded, so /api/me refuses every token: set a strong JWT_SECRET",
         ),
     };
     vec![
@@ -102,13 +100,9 @@ fn http_probes(instance: &Instance<'_>) -> Vec<CheckRegistration> {
 fn tls_certificate(file: Option<&std::path::Path>) -> CheckRegistration {
     match file {
         Some(file) => host::tls_certificate(file, 30),
-        None => CheckRegistration::new(
+        None => CheckRegistration::not_configured(
             CheckSpec::new("tls:certificate").control("security.data.tls-in-transit"),
-            check_fn(|_| async {
-                Outcome::fail(
-                    "no certificate configured: set TLS_CERT_FILE to the PEM file served in front of this service",
-                )
-            }),
+            "set TLS_CERT_FILE to the PEM file served in front of this service",
         ),
     }
 }
@@ -123,27 +117,30 @@ pub(crate) fn readiness(
 ) -> Result<Readiness, BuildError> {
     // The built-in database checks: the pool everywhere; TLS, replication and WAL archiving on
     // PostgreSQL (not critical: a missing replica warns, it does not take the instance out).
-    let builder = match &database {
-        Database::Sqlite(pool) => Readiness::builder().register(db_checks::sqlite_pool(pool.clone(), 2)),
-        Database::Postgres(pool) => Readiness::builder()
-            .register(db_checks::postgres_pool(pool.clone(), 5))
-            .register(db_checks::postgres_tls(pool.clone()))
-            .register(db_checks::postgres_replication(pool.clone(), 1))
-            .register(db_checks::postgres_archiving(pool.clone(), Duration::from_secs(3600))),
+    let database_checks = match &database {
+        Database::Sqlite(pool) => vec![db_checks::sqlite_pool(pool.clone(), 2)],
+        Database::Postgres(pool) => vec![
+            db_checks::postgres_pool(pool.clone(), 5),
+            db_checks::postgres_tls(pool.clone()),
+            db_checks::postgres_replication(pool.clone(), 1),
+            db_checks::postgres_archiving(pool.clone(), Duration::from_secs(3600)),
+        ],
     };
-    http_probes(instance)
-        .into_iter()
-        .fold(builder, readiness_core::ReadinessBuilder::register)
+    // Captured once, when this crate compiles: the report's build facts and `build:info` agree.
+    let build = build_info!();
+    Readiness::builder()
         .service("example-service", env!("CARGO_PKG_VERSION"))
         .description("the reference user of readiness")
         .profile(Profile::production())
+        .build_info(build.clone())
         .state(database)
+        .register_all(database_checks)
+        .register_all(http_probes(instance))
         .register(metrics.error_rate_check(0.01))
         .register(metrics.response_time_check(Duration::from_millis(500)))
         .register(shutdown.check())
-        .register(readiness_core::log_masking::canary_check())
-        .build_info(build_info!())
-        .register(build_info_check(build_info!()))
+        .register(readiness_core::masking::canary_check())
+        .register(build_info_check(build))
         .register(tls_certificate(instance.tls_cert_file))
         .register(host::listening_ports([instance.port]))
         .register(host::memory(instance.max_rss_bytes))

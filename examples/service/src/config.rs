@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 
 use readiness_core::Attest;
-use readiness_core::secrets::SecretString;
+use readiness_core::checks::secrets::SecretString;
 
 /// Where to listen and what to connect to. A problem here stops the service: it cannot run.
 #[derive(Attest)]
@@ -52,7 +52,7 @@ pub(crate) struct Secrets {
 
 /// The ed25519 signing key from `ATTESTATION_KEY` (64 hex characters).
 pub(crate) fn signing_key(seed: &SecretString) -> Result<readiness_axum::SigningKey, String> {
-    use readiness_core::secrets::ExposeSecret;
+    use readiness_core::checks::secrets::ExposeSecret;
     let text = seed.expose_secret().trim();
     let mut bytes = [0_u8; 32];
     if text.len() != 64 {

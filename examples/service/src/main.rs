@@ -26,13 +26,13 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use readiness_axum::{RequestMetrics, Routes, Shutdown};
-use readiness_core::secrets::ExposeSecret;
+use readiness_core::checks::secrets::ExposeSecret;
 
 #[tokio::main]
 async fn main() -> ExitCode {
     // Every log line goes through the masking writer; the `logs:masking` check proves it.
     tracing_subscriber::fmt()
-        .with_writer(readiness_core::log_masking::MaskingWriter::new(std::io::stderr))
+        .with_writer(readiness_core::masking::MaskingWriter::new(std::io::stderr))
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();

@@ -24,7 +24,7 @@
 use std::fmt::Write;
 
 use crate::attestation::AttestationState;
-use crate::check::Status;
+use crate::outcome::Status;
 use crate::report::Report;
 
 /// The media type.

@@ -26,7 +26,7 @@
 use std::fmt::Write;
 
 use super::Detail;
-use crate::check::Status;
+use crate::outcome::Status;
 use crate::report::Report;
 
 /// The media type.

@@ -1,7 +1,7 @@
 #[derive(readiness_core::Attest)]
 struct Config {
     #[attest(env = "jwt-secret", secret)]
-    jwt: readiness_core::secrets::SecretString,
+    jwt: readiness_core::checks::secrets::SecretString,
 }
 
 fn main() {}

@@ -1,7 +1,7 @@
 #[derive(readiness_core::Attest)]
 struct Config {
     #[attest(env = "TOKEN", secret = "yes")]
-    token: readiness_core::secrets::SecretString,
+    token: readiness_core::checks::secrets::SecretString,
 }
 
 fn main() {}

@@ -1,7 +1,7 @@
 //! Every macro, expanded under the strictest lints a user may set.
 #![deny(warnings, missing_docs, unsafe_code)]
 
-use readiness_core::secrets::SecretString;
+use readiness_core::checks::secrets::SecretString;
 use readiness_core::{Attest, CheckContext, Outcome, State, attestations, check, control};
 
 /// A pool.

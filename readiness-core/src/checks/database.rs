@@ -11,7 +11,7 @@
 //! ```no_run
 //! # #[cfg(feature = "postgres")] async fn example() -> Result<(), Box<dyn std::error::Error>> {
 //! use std::time::Duration;
-//! use readiness_core::{Readiness, database};
+//! use readiness_core::{Readiness, checks::database};
 //!
 //! let pool = sqlx::postgres::PgPoolOptions::new().max_connections(10).connect_lazy("postgres://app@db/app")?;
 //! let readiness = Readiness::builder()
@@ -25,7 +25,9 @@
 
 use std::time::{Duration, Instant};
 
-use crate::check::{CheckRegistration, CheckSpec, Outcome, check_fn};
+use crate::check::check_fn;
+use crate::outcome::Outcome;
+use crate::spec::{CheckRegistration, CheckSpec};
 
 /// What a pool looks like at one moment.
 struct PoolFacts {

@@ -1,55 +1,14 @@
-//! Log masking for `tracing` (feature `log-masking`): a [`MakeWriter`] wrapper that masks every
-//! line a formatter writes, a ready-made `fmt` layer using it, and the canary check that proves
-//! masking is in place in the **installed** subscriber (`security.data.log-masking`).
-//!
-//! Masking happens in the order of DESIGN §8:
-//!
-//! 1. values of fields whose **names** are sensitive (`password`, `token`, `authorization`,
-//!    `secret`, `api_key`, `cookie`, …), in `key=value`, `key="value"`, `key: 'value'`,
-//!    `"key":"value"` and `key: Some("value")` forms; an unquoted value runs to the next field
-//!    (`password=correct horse battery user=bob` masks the three words), header-like values
-//!    (`cookie`, `authorization`) to the end of the line;
-//! 2. the **exact values** of every secret registered with [`crate::masking`];
-//! 3. default **patterns**: JWTs, AWS access key ids, PEM private keys, bearer tokens, GitHub,
-//!    Slack and Stripe tokens, passwords in connection strings (`scheme://user:pass@host`, the
-//!    password may hold `@`, `?` or `#`) — each matched only where one of its literal anchors
-//!    was found by one SIMD search, so lines without an anchor run no regex.
-//!
-//! ```
-//! use readiness_core::log_masking::MaskingWriter;
-//! use tracing_subscriber::fmt::MakeWriter;
-//!
-//! let out = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-//! let sink = out.clone();
-//! let writer = MaskingWriter::new(move || SharedBuf(sink.clone()));
-//! let subscriber = tracing_subscriber::fmt().with_writer(writer).with_ansi(false).finish();
-//! tracing::subscriber::with_default(subscriber, || {
-//!     tracing::info!(password = "hunter2", url = "postgres://app:s3cr3t@db/app", "login");
-//! });
-//! let text = String::from_utf8(out.lock().unwrap().clone()).unwrap();
-//! assert!(text.contains(r#"password="[REDACTED]""#), "{text}");
-//! assert!(!text.contains("hunter2") && !text.contains("s3cr3t"));
-//! assert!(text.contains("postgres://app:[REDACTED]@db/app"));
-//! # struct SharedBuf(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-//! # impl std::io::Write for SharedBuf {
-//! #     fn write(&mut self, b: &[u8]) -> std::io::Result<usize> { self.0.lock().unwrap().extend_from_slice(b); Ok(b.len()) }
-//! #     fn flush(&mut self) -> std::io::Result<()> { Ok(()) }
-//! # }
-//! ```
+//! The rules of log masking: sensitive field names, the default patterns, and the scan that
+//! finds what to mask in one line.
 
 use std::borrow::Cow;
-use std::io::{self, Write};
 use std::ops::Range;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{LazyLock, Mutex};
-use std::time::Duration;
+use std::sync::LazyLock;
 
 use aho_corasick::{AhoCorasick, MatchKind};
 use regex::bytes::Regex;
-use tracing_subscriber::fmt::MakeWriter;
 
-use crate::check::{CheckRegistration, CheckSpec, Outcome, check_fn};
-use crate::masking;
+use super::values;
 
 /// Field names whose values are always masked (matched case-insensitively, with `-`, `_` or
 /// nothing between words).
@@ -295,7 +254,7 @@ impl Pattern {
 /// The byte ranges of `text` to mask. Three passes, each fast on lines with nothing to mask:
 /// every `=` and `:` (found with SIMD) is checked for a sensitive key before it or a URL's
 /// user-info after it; the anchors of the default patterns (SIMD prefilter) are checked in place;
-/// the registered secrets are found by the masker's index (see [`crate::masking`]).
+/// the registered secrets are found by the masker's index (see [`super::values`]).
 fn find_ranges(text: &[u8], ranges: &mut Vec<Range<usize>>) {
     for separator in memchr::memchr2_iter(b'=', b':', text) {
         let range = if text[separator..].starts_with(b"://") {
@@ -309,16 +268,16 @@ fn find_ranges(text: &[u8], ranges: &mut Vec<Range<usize>>) {
     for found in rules.anchors.find_iter(text) {
         ranges.extend(rules.patterns[rules.anchor_patterns[found.pattern().as_usize()]].find(text, found.start()));
     }
-    masking::global().find_ranges(text, ranges);
+    values::global().find_ranges(text, ranges);
 }
 
 /// Masks a piece of log output given as bytes (it need not be UTF-8): sensitive field values,
-/// registered secrets and default patterns are each replaced by [`MARKER`](crate::masking::MARKER). Borrowed when
+/// registered secrets and default patterns are each replaced by [`MARKER`](super::MARKER). Borrowed when
 /// nothing matched, which is the common case and allocates nothing.
 pub fn mask_bytes(text: &[u8]) -> Cow<'_, [u8]> {
     let mut ranges = Vec::new();
     find_ranges(text, &mut ranges);
-    match masking::replace_ranges(text, &mut ranges) {
+    match values::replace_ranges(text, &mut ranges) {
         None => Cow::Borrowed(text),
         Some(masked) => Cow::Owned(masked),
     }
@@ -332,174 +291,6 @@ pub fn mask_line(text: &str) -> Cow<'_, str> {
         // result is UTF-8; the lossy path is only a guard.
         Cow::Owned(bytes) => Cow::Owned(
             String::from_utf8(bytes).unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned()),
-        ),
-    }
-}
-
-/// Wraps any [`MakeWriter`] so that everything written through it is masked.
-#[derive(Clone, Debug)]
-pub struct MaskingWriter<M> {
-    inner: M,
-}
-
-impl<M> MaskingWriter<M> {
-    /// Masks what `inner` writes.
-    pub fn new(inner: M) -> Self {
-        Self { inner }
-    }
-}
-
-impl<'a, M: MakeWriter<'a>> MakeWriter<'a> for MaskingWriter<M> {
-    type Writer = MaskedWrite<M::Writer>;
-
-    fn make_writer(&'a self) -> Self::Writer {
-        MaskedWrite { inner: self.inner.make_writer(), buffer: Vec::new() }
-    }
-
-    fn make_writer_for(&'a self, meta: &tracing::Metadata<'_>) -> Self::Writer {
-        MaskedWrite { inner: self.inner.make_writer_for(meta), buffer: Vec::new() }
-    }
-}
-
-/// The writer of [`MaskingWriter`]. `tracing-subscriber`'s formatters write each event with
-/// one `write_all` of a whole line, which is masked and passed on without a copy; a writer used
-/// piecemeal buffers the pieces and masks them together on flush or drop, so a secret cut in
-/// two by the writes is still found.
-pub struct MaskedWrite<W: Write> {
-    inner: W,
-    buffer: Vec<u8>,
-}
-
-impl<W: Write> MaskedWrite<W> {
-    fn emit(&mut self) -> io::Result<()> {
-        if self.buffer.is_empty() {
-            return Ok(());
-        }
-        let result = write_masked(&mut self.inner, &self.buffer);
-        self.buffer.clear();
-        result
-    }
-}
-
-fn write_masked(inner: &mut impl Write, text: &[u8]) -> io::Result<()> {
-    let masked = mask_bytes(text);
-    observe_canary(&masked);
-    inner.write_all(&masked)
-}
-
-impl<W: Write> Write for MaskedWrite<W> {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        if self.buffer.is_empty() && bytes.ends_with(b"\n") {
-            write_masked(&mut self.inner, bytes)?;
-        } else {
-            self.buffer.extend_from_slice(bytes);
-        }
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.emit()?;
-        self.inner.flush()
-    }
-}
-
-impl<W: Write> Drop for MaskedWrite<W> {
-    fn drop(&mut self) {
-        // Nothing to report a write error to; the event is lost as it would be unmasked.
-        let _ = self.emit();
-    }
-}
-
-/// The type of [`masked_fmt_layer`].
-pub type MaskedFmtLayer<S> = tracing_subscriber::fmt::Layer<
-    S,
-    tracing_subscriber::fmt::format::DefaultFields,
-    tracing_subscriber::fmt::format::Format,
-    MaskingWriter<fn() -> io::Stderr>,
->;
-
-/// A `fmt` layer writing masked lines to stderr: the usual way to install masking.
-///
-/// ```no_run
-/// use tracing_subscriber::prelude::*;
-///
-/// tracing_subscriber::registry().with(readiness_core::log_masking::masked_fmt_layer()).init();
-/// ```
-pub fn masked_fmt_layer<S>() -> MaskedFmtLayer<S>
-where
-    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
-{
-    tracing_subscriber::fmt::layer().with_writer(MaskingWriter::new(io::stderr as fn() -> io::Stderr))
-}
-
-/// Whether a canary is in flight: the writers look for it only then, so the hot path pays one
-/// relaxed load.
-static CANARY_ARMED: AtomicBool = AtomicBool::new(false);
-/// The last canary the masking writers saw: its nonce, and whether its secret was gone.
-static CANARY: LazyLock<Mutex<Option<(String, bool)>>> = LazyLock::new(Mutex::default);
-/// The canary currently in flight: `(nonce, secret)`.
-static IN_FLIGHT: LazyLock<Mutex<Option<(String, String)>>> = LazyLock::new(Mutex::default);
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|window| window == needle)
-}
-
-fn observe_canary(masked: &[u8]) {
-    if !CANARY_ARMED.load(Ordering::Relaxed) {
-        return;
-    }
-    let in_flight = IN_FLIGHT.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone();
-    if let Some((nonce, secret)) = in_flight {
-        if contains(masked, nonce.as_bytes()) {
-            *CANARY.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) =
-                Some((nonce, !contains(masked, secret.as_bytes())));
-        }
-    }
-}
-
-/// The canary check of `security.data.log-masking`: logs a fresh registered secret at WARN
-/// (target `readiness::masking_canary`) through the installed global subscriber and passes only
-/// when a [`MaskingWriter`] wrote it masked. It fails when the subscriber does not write
-/// through a masking writer, masks nothing, or filters WARN events of that target out.
-pub fn canary_check() -> CheckRegistration {
-    let spec = CheckSpec::new("logs:masking")
-        .control("security.data.log-masking")
-        .critical()
-        .description("a canary secret logged through the installed subscriber comes out masked");
-    CheckRegistration::new(spec, check_fn(|_| run_canary()))
-}
-
-async fn run_canary() -> Outcome {
-    // One canary secret per process (registering a new one each run would grow the masker's
-    // index for ever); each run is told apart by its nonce.
-    static SECRET: LazyLock<String> = LazyLock::new(|| {
-        let secret = format!("canary-secret-{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
-        masking::register_secret(&secret);
-        secret
-    });
-    let nonce = format!("readiness-canary-{:016x}", fastrand::u64(..));
-    let secret = SECRET.clone();
-    *IN_FLIGHT.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some((nonce.clone(), secret.clone()));
-    CANARY_ARMED.store(true, Ordering::SeqCst);
-    tracing::warn!(target: "readiness::masking_canary", canary = %nonce, value = %secret, "log-masking canary");
-    // Writers may be asynchronous (non-blocking appenders): give them a moment.
-    let mut verdict = None;
-    for _ in 0..20 {
-        let seen = CANARY.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone();
-        if let Some((seen_nonce, masked)) = seen.filter(|(seen_nonce, _)| *seen_nonce == nonce) {
-            verdict = Some(masked);
-            let _ = seen_nonce;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    CANARY_ARMED.store(false, Ordering::SeqCst);
-    *IN_FLIGHT.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = None;
-    match verdict {
-        Some(true) => Outcome::pass().with_output("a canary secret came out of the installed subscriber masked"),
-        Some(false) => Outcome::fail("a canary secret came out of the installed subscriber unmasked"),
-        None => Outcome::fail(
-            "the installed subscriber did not write the canary through a MaskingWriter (no masking layer, or WARN events of `readiness::masking_canary` are filtered out)",
         ),
     }
 }

@@ -1,4 +1,5 @@
-//! The builder and its validation.
+//! The builder: collects checks, declarations, attestations and settings, validates them all
+//! at once, and hands the runner one [`Plan`].
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
@@ -6,17 +7,19 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::__private::StaticItem;
+use readiness_rules::{CHECK_NAME_RULE, is_custom_id, is_valid_check_name};
+
 use crate::attestation::{Declaration, OperatorAttestation, Waiver};
 use crate::catalog::{self, Catalog, Control};
-use crate::check::{Check, CheckContext, CheckKind, CheckRegistration, CheckSpec, IntoOutcome, Outcome, check_fn};
+use crate::check::{Check, CheckContext, CheckKind, check_fn};
+use crate::outcome::{IntoOutcome, Outcome};
+use crate::plan::{Listener, Plan, RunnerSettings};
 use crate::profile::Profile;
-use crate::report::{BuildInfo, ServiceInfo};
-use crate::runner::{Inner, Listener, Readiness, RunnerSettings, StatusChange};
+use crate::readiness::Readiness;
+use crate::registered::{self, StaticItem};
+use crate::report::{BuildInfo, ServiceInfo, StatusChange};
+use crate::spec::{CheckRegistration, CheckSpec};
 use crate::state::StateMap;
-
-/// Longest accepted check name, in bytes.
-pub const MAX_CHECK_NAME_LEN: usize = 128;
 
 /// One thing wrong with a builder's configuration.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -29,9 +32,7 @@ pub enum BuildProblem {
         name: String,
     },
     /// A check name is empty, too long, or has characters other than `a-z A-Z 0-9 : _ - . /`.
-    #[error(
-        "invalid check name `{name}`: use `component:measurement` with letters, digits and `:_-./`, at most {MAX_CHECK_NAME_LEN} bytes"
-    )]
+    #[error("invalid check name `{name}`: {CHECK_NAME_RULE}")]
     InvalidCheckName {
         /// The name, with control characters escaped.
         name: String,
@@ -93,6 +94,13 @@ impl fmt::Display for BuildError {
 }
 
 impl std::error::Error for BuildError {}
+
+impl Readiness {
+    /// A builder for a new `Readiness`.
+    pub fn builder() -> ReadinessBuilder {
+        ReadinessBuilder::new()
+    }
+}
 
 /// Builds a [`Readiness`]. Start with [`Readiness::builder`].
 #[must_use = "a builder does nothing until `build()` is called"]
@@ -204,9 +212,16 @@ impl ReadinessBuilder {
         self.check(spec, check_fn(f))
     }
 
-    /// Adds a prepared registration (what built-in checks and `#[check]` produce).
-    pub fn register(mut self, registration: CheckRegistration) -> Self {
-        self.checks.push(registration);
+    /// Adds a prepared check: a built-in's [`CheckRegistration`], or anything that converts into
+    /// one (the HTTP self-probes of `readiness-axum`, a `SecretsCheck`…).
+    pub fn register(mut self, registration: impl Into<CheckRegistration>) -> Self {
+        self.checks.push(registration.into());
+        self
+    }
+
+    /// Adds several prepared checks, in order.
+    pub fn register_all<R: Into<CheckRegistration>>(mut self, registrations: impl IntoIterator<Item = R>) -> Self {
+        self.checks.extend(registrations.into_iter().map(Into::into));
         self
     }
 
@@ -327,27 +342,23 @@ impl ReadinessBuilder {
         if !problems.is_empty() {
             return Err(BuildError { problems });
         }
-        let inner = Inner::new(
-            self.service,
-            Arc::new(self.state),
-            self.checks,
+        let plan = Plan {
+            service: self.service,
+            state: self.state,
+            checks: self.checks,
             controls,
-            self.declarations,
-            self.attestations,
-            self.waivers,
-            self.profile,
-            self.settings,
-            self.listeners,
-        );
-        let readiness = Readiness::from_inner(Arc::new(inner));
-        if tokio::runtime::Handle::try_current().is_ok() {
-            readiness.start_background();
-        }
-        Ok(readiness)
+            declarations: self.declarations,
+            attestations: self.attestations,
+            waivers: self.waivers,
+            profile: self.profile,
+            settings: self.settings,
+            listeners: self.listeners,
+        };
+        Ok(Readiness::start(plan))
     }
 
     fn collect_registered(&mut self) {
-        for item in crate::__private::registered() {
+        for item in registered::registered() {
             match item {
                 StaticItem::Control(control) => self.declarations.push(control.to_declaration()),
                 StaticItem::Check(check) => self.checks.push((check.register)()),
@@ -382,11 +393,8 @@ impl ReadinessBuilder {
                 });
             }
         }
-        let custom: BTreeSet<&str> = self
-            .referenced_controls()
-            .map(|(id, _)| id)
-            .filter(|id| catalog::is_custom_id(id) && !seen.contains(*id))
-            .collect();
+        let custom: BTreeSet<&str> =
+            self.referenced_controls().map(|(id, _)| id).filter(|id| is_custom_id(id) && !seen.contains(*id)).collect();
         controls.extend(custom.into_iter().map(Control::custom));
         controls
     }
@@ -492,7 +500,7 @@ impl ReadinessBuilder {
 /// that reached this binary.
 fn registrations_check(expected: &[String], included: bool) -> CheckRegistration {
     let mut counts: Vec<(String, usize)> = expected.iter().map(|name| (name.clone(), 0)).collect();
-    for item in crate::__private::registered() {
+    for item in registered::registered() {
         let module = item.source().module;
         let crate_name = module.split("::").next().unwrap_or(module);
         if let Some((_, count)) = counts.iter_mut().find(|(name, _)| name == crate_name) {
@@ -527,12 +535,6 @@ fn registrations_check(expected: &[String], included: bool) -> CheckRegistration
             async move { outcome }
         }),
     )
-}
-
-/// Whether a check name is acceptable: 1 to 128 bytes of `a-z A-Z 0-9 : _ - . /`.
-pub fn is_valid_check_name(name: &str) -> bool {
-    (1..=MAX_CHECK_NAME_LEN).contains(&name.len())
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b':' | b'_' | b'-' | b'.' | b'/'))
 }
 
 fn default_instance() -> String {

@@ -8,7 +8,7 @@
 //! * [`SecretsCheck`], for services that read their secrets otherwise:
 //!
 //! ```
-//! use readiness_core::secrets::SecretsCheck;
+//! use readiness_core::checks::secrets::SecretsCheck;
 //! use readiness_core::{Readiness, Status};
 //!
 //! # #[tokio::main(flavor = "current_thread")] async fn main() {
@@ -34,10 +34,14 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::{LazyLock, Mutex};
 
+// Re-exported because `#[derive(Attest)]` fields must be of this very `SecretString` (the
+// loader returns it): one secrecy version for the user and the loader.
 pub use secrecy::{ExposeSecret, SecretString};
 
-use crate::check::{CheckRegistration, CheckSpec, Outcome, check_fn};
+use crate::check::check_fn;
 use crate::masking;
+use crate::outcome::Outcome;
+use crate::spec::{CheckRegistration, CheckSpec};
 
 /// The control that secrets prove.
 pub const SECRETS_CONTROL: &str = "security.data.secrets";
@@ -251,15 +255,18 @@ fn loads() -> std::sync::MutexGuard<'static, HashMap<&'static str, LoadRecord>> 
 #[doc(hidden)]
 #[derive(Debug)]
 pub struct AttestLoader {
+    path: &'static str,
     type_name: &'static str,
     loaded: Vec<Loaded>,
     problems: Vec<ConfigProblem>,
 }
 
 impl AttestLoader {
-    /// Starts loading the struct `type_name`.
-    pub fn new(type_name: &'static str) -> Self {
-        Self { type_name, loaded: Vec::new(), problems: Vec::new() }
+    /// Starts loading the struct at `path` (`module_path!()::Name`): the path, not the bare
+    /// name, keys the load record, so two `Config` structs of different modules or crates never
+    /// judge each other's load.
+    pub fn new(path: &'static str) -> Self {
+        Self { path, type_name: bare_name(path), loaded: Vec::new(), problems: Vec::new() }
     }
 
     fn problem(&mut self, var: &str, message: impl Into<String>) {
@@ -339,7 +346,7 @@ impl AttestLoader {
     /// [`AttestError`] listing every problem.
     pub fn finish(self) -> Result<(), AttestError> {
         let record = LoadRecord { loaded: self.loaded, problems: self.problems.clone() };
-        loads().insert(self.type_name, record);
+        loads().insert(self.path, record);
         if self.problems.is_empty() {
             Ok(())
         } else {
@@ -348,7 +355,8 @@ impl AttestLoader {
     }
 
     /// The error for a field that vanished between loading and building (never expected).
-    pub fn incomplete(type_name: &'static str) -> AttestError {
+    pub fn incomplete(path: &'static str) -> AttestError {
+        let type_name = bare_name(path);
         AttestError {
             type_name,
             problems: vec![ConfigProblem { var: type_name.to_owned(), message: "could not be assembled".to_owned() }],
@@ -378,7 +386,8 @@ fn read_plain(env: &str, allow_file: bool) -> Result<Option<(String, SecretSourc
 /// The check registered by `#[derive(Attest)]` for a struct: passes when the struct's last
 /// `from_env()` found no problem.
 #[doc(hidden)]
-pub fn attest_check(type_name: &'static str, name: &str, control: &str) -> CheckRegistration {
+pub fn attest_check(path: &'static str, name: &str, control: &str) -> CheckRegistration {
+    let type_name = bare_name(path);
     let spec = CheckSpec::new(name)
         .control(control)
         .critical()
@@ -386,10 +395,15 @@ pub fn attest_check(type_name: &'static str, name: &str, control: &str) -> Check
     CheckRegistration::new(
         spec,
         check_fn(move |_| {
-            let record = loads().get(type_name).cloned();
+            let record = loads().get(path).cloned();
             async move { judge_load(type_name, record) }
         }),
     )
+}
+
+/// The struct's name without its module path.
+fn bare_name(path: &'static str) -> &'static str {
+    path.rsplit("::").next().unwrap_or(path)
 }
 
 fn judge_load(type_name: &str, record: Option<LoadRecord>) -> Outcome {

@@ -1,18 +1,4 @@
-//! The masking registry: secret values the service loaded, replaced by a fixed marker wherever
-//! text leaves the library (check outputs, evidence, every output format).
-//!
-//! Values are registered once (by `#[derive(Attest)]`, the built-in secret checks, or by hand with
-//! [`register_secret`]) and matched all at once, so the cost of masking hardly grows with the
-//! number of secrets: values of 12 bytes or more through an index of their 4-byte grams that is
-//! looked up only every few positions of the text, shorter ones with Aho-Corasick. Overlapping
-//! values are masked together.
-//!
-//! ```
-//! use readiness_core::masking;
-//!
-//! masking::register_secret("hunter2-but-longer");
-//! assert_eq!(masking::mask("password is hunter2-but-longer!"), "password is [REDACTED]!");
-//! ```
+//! The value registry: the secrets the service loaded, and the index that finds them.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -27,6 +13,16 @@ pub const MARKER: &str = "[REDACTED]";
 /// Values shorter than this are not registered: masking every `a` in every log line would hide
 /// more than it protects, and such values fail the secret-strength checks anyway.
 pub const MIN_SECRET_LEN: usize = 4;
+
+/// Prints [`MARKER`] in a derived `Debug`: what `#[derive(Attest)]` shows for a secret field.
+#[doc(hidden)]
+pub struct Redacted;
+
+impl std::fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(MARKER)
+    }
+}
 
 /// A set of secret values and the index that finds them.
 #[derive(Default)]

@@ -9,7 +9,7 @@
 //! | [`build_info_check`] (`build:info`) | `operations.deployment.ci-cd` | a commit and a CI marker were captured at compile time; the commit, CI system, compiler and profile as evidence | `build_info_check_passes_for_a_ci_build_of_a_commit` / `build_info_check_fails_without_commit_or_ci_marker` and `build_info_check_fails_for_a_commit_built_outside_ci` (and `build_info_macro_captures_this_checkout_and_compiler` for the capture) |
 //!
 //! ```
-//! use readiness_core::{BuildInfo, Readiness, Status, build_info::build_info_check};
+//! use readiness_core::{BuildInfo, Readiness, Status, checks::build_info::build_info_check};
 //!
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! // In a service: `let build = readiness_core::build_info!();`
@@ -39,8 +39,22 @@
 
 use std::time::Duration;
 
-use crate::check::{CheckRegistration, CheckSpec, Outcome, check_fn};
+use crate::check::check_fn;
+use crate::outcome::Outcome;
 use crate::report::BuildInfo;
+use crate::spec::{CheckRegistration, CheckSpec};
+
+/// What `build_info!()` expands to: the values it captured at compile time, and whether the
+/// calling crate was compiled with debug assertions.
+#[doc(hidden)]
+pub fn captured(commit: Option<&str>, ci: Option<&str>, rustc: Option<&str>, debug_assertions: bool) -> BuildInfo {
+    BuildInfo {
+        commit: commit.map(str::to_owned),
+        ci: ci.map(str::to_owned),
+        rustc: rustc.map(str::to_owned),
+        profile: Some(if debug_assertions { "debug" } else { "release" }.to_owned()),
+    }
+}
 
 /// The build check (`build:info`): passes when `build` names a commit and a CI system, fails
 /// naming what is missing and how to get it. The evidence holds the commit, CI system, compiler

@@ -1,0 +1,120 @@
+//! Host checks (feature `host`), each reading the real thing: the certificate file the service
+//! serves, the process's own sockets in `/proc`, its memory, the filesystem it writes to.
+//!
+//! | check | control | proves | passes / fails (tests in `tests/host.rs`) |
+//! |---|---|---|---|
+//! | [`tls_certificate`], [`tls_certificate_pem`] (`tls:certificate`) | `security.data.tls-in-transit` | the served certificate (the leaf, first in the PEM; the rest of the chain too) is valid now and not within `min_days` of expiry; days left as the observed value | `tls_certificate_passes_on_a_valid_chain_and_reports_what_it_read` / `tls_certificate_fails_expired_expiring_not_yet_valid_garbage_and_missing` (also `tls_certificate_fails_on_an_expired_intermediate`) |
+//! | [`listening_ports`] (`host:ports`) | `security.network.ports` | every TCP socket this process listens on (Linux: `/proc/net/tcp{,6}` matched to `/proc/self/fd`) is on a declared port | `listening_ports_pass_when_declared_and_fail_naming_an_undeclared_port` (one test: both cases share the process's sockets) |
+//! | [`memory`] (`host:memory`) | `performance.scalability.resource-utilization` | the process's resident memory (`VmRSS`) is at most a limit; the host's `MemAvailable` and the cgroup's limit as evidence | `memory_passes_under_a_generous_limit` / `memory_fails_over_a_one_byte_limit` |
+//! | [`disk_free`], [`disk_free_percent`] (`host:disk`) | `performance.monitoring.system-resources` | the filesystem holding a path has at least N bytes (or N %) free for the service's user, and free inodes | `disk_free_passes_with_room_to_spare` / `disk_free_fails_over_the_disk_size_and_on_a_missing_path` |
+//! | [`load`] (`host:load`) | `performance.monitoring.system-resources` | the 1-minute load average per available core is below a limit | `load_passes_under_a_generous_limit` / `load_fails_under_a_zero_limit` |
+//!
+//! The build itself (`operations.deployment.ci-cd`) is proven by
+//! [`build_info::build_info_check`](crate::checks::build_info::build_info_check), which needs no OS
+//! access and so no feature.
+//!
+//! Every check reads the system again on each run, off the async workers
+//! (`spawn_blocking`), so a hung filesystem costs a blocking thread and the runner's timeout
+//! still answers. None is critical: a failure makes the report warn. Where the system cannot
+//! be read (another OS, no `/proc`), the check says so: a warning off Linux, a failure when a
+//! Linux `/proc` file is missing or unreadable.
+//!
+//! ```no_run
+//! # fn example() -> Result<(), Box<dyn std::error::Error>> {
+//! use readiness_core::{Readiness, checks::host};
+//!
+//! let readiness = Readiness::builder()
+//!     .register(host::tls_certificate("/etc/tls/tls.crt", 30))
+//!     .register(host::listening_ports([8443, 9090]))
+//!     .register(host::memory(512 * 1024 * 1024))
+//!     .register(host::disk_free("/var/lib/orders", 2 * 1024 * 1024 * 1024))
+//!     .register(host::load(2.0))
+//!     .build()?;
+//! # let _ = readiness; Ok(()) }
+//! ```
+
+mod certificate;
+mod disk;
+mod load;
+mod memory;
+mod ports;
+
+pub use certificate::{tls_certificate, tls_certificate_pem};
+pub use disk::{disk_free, disk_free_percent};
+pub use load::load;
+pub use memory::memory;
+pub use ports::listening_ports;
+
+use crate::outcome::Outcome;
+
+const KIB: u64 = 1024;
+const MIB: f64 = 1024.0 * 1024.0;
+const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
+
+/// Runs blocking work off the async workers: a hung file read or `statvfs` then costs one
+/// blocking thread, and the runner's timeout still answers. Outside a tokio runtime it runs
+/// inline. A panic in the work becomes a failing outcome.
+async fn blocking(work: impl FnOnce() -> Outcome + Send + 'static) -> Outcome {
+    if tokio::runtime::Handle::try_current().is_err() {
+        return work();
+    }
+    match tokio::task::spawn_blocking(work).await {
+        Ok(outcome) => outcome,
+        Err(error) => Outcome::fail(format!("the check's blocking task failed: {error}")),
+    }
+}
+
+/// `12.3 MiB`, `4.0 GiB`, `512 B`.
+fn human(bytes: u64) -> String {
+    // Lossy above 2^53 bytes, which is fine for display.
+    #[allow(clippy::cast_precision_loss)]
+    let value = bytes as f64;
+    if value >= GIB {
+        format!("{:.1} GiB", value / GIB)
+    } else if value >= MIB {
+        format!("{:.1} MiB", value / MIB)
+    } else if bytes >= KIB {
+        format!("{:.1} KiB", value / 1024.0)
+    } else {
+        format!("{bytes} B")
+    }
+}
+
+/// `value` rounded to `places` decimals, as JSON (a number; `null` if not finite).
+#[cfg_attr(not(unix), allow(dead_code))]
+fn rounded(value: f64, places: i32) -> serde_json::Value {
+    let scale = 10f64.powi(places);
+    serde_json::Number::from_f64((value * scale).round() / scale).map_or(serde_json::Value::Null, Into::into)
+}
+
+/// Lossy `u64` → `f64` for ratios and display.
+#[cfg_attr(not(unix), allow(dead_code))]
+#[allow(clippy::cast_precision_loss)]
+fn float(value: u64) -> f64 {
+    value as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::load::parse_loadavg;
+    use super::memory::proc_kib_field;
+    use super::*;
+
+    #[test]
+    fn reads_kib_fields_and_load_averages() {
+        let status = "Name:\tx\nVmHWM:\t   2048 kB\nVmRSS:\t   1024 kB\n";
+        assert_eq!(proc_kib_field(status, "VmRSS"), Some(1024 * 1024));
+        assert_eq!(proc_kib_field(status, "VmRS"), None);
+        assert_eq!(proc_kib_field("HugePages_Total:       0\n", "HugePages_Total"), Some(0));
+        assert_eq!(parse_loadavg("0.52 0.58 0.59 1/467 12345\n"), Some([0.52, 0.58, 0.59]));
+        assert_eq!(parse_loadavg("garbage"), None);
+    }
+
+    #[test]
+    fn formats_sizes() {
+        assert_eq!(human(512), "512 B");
+        assert_eq!(human(1536), "1.5 KiB");
+        assert_eq!(human(3 * 1024 * 1024), "3.0 MiB");
+        assert_eq!(human(u64::MAX), "17179869184.0 GiB");
+    }
+}

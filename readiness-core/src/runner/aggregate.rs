@@ -1,0 +1,163 @@
+//! Aggregation: a selection of checks into one [`Report`] within the report deadline (overall
+//! status, startup latching, shutdown), and each control's attestation from what speaks for it.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use futures_util::future::join_all;
+use time::OffsetDateTime;
+use tokio::time::Instant;
+
+use super::Engine;
+use super::cache::Entry;
+use crate::attestation::{self, ControlEvidence};
+use crate::catalog::Control;
+use crate::check::CheckKind;
+use crate::outcome::Status;
+use crate::report::{ControlReport, Coverage, Report, Selection};
+
+/// The named check does not exist.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("no check is named `{0}`")]
+pub struct UnknownCheck(pub String);
+
+impl Engine {
+    /// One report of `selection`; with `run == false`, from cached results only.
+    pub(crate) async fn evaluate(self: &Arc<Self>, selection: &Selection, run: bool) -> Result<Report, UnknownCheck> {
+        let deadline = Instant::now() + self.settings.deadline;
+        let mut notes = Vec::new();
+        let selected: Vec<&Arc<Entry>> = match &selection.only {
+            Some(name) => {
+                let index = self.by_name.get(name.as_str()).ok_or_else(|| UnknownCheck(name.clone()))?;
+                vec![&self.entries[*index]]
+            }
+            None => {
+                for excluded in &selection.exclude {
+                    if !self.by_name.contains_key(excluded.as_str()) {
+                        notes.push(format!("excluded check `{excluded}` does not exist"));
+                    }
+                }
+                self.entries.iter().filter(|entry| selects(selection, entry)).collect()
+            }
+        };
+        let startup_done = selection.kind == Some(CheckKind::Startup) && self.startup_complete.load(Ordering::Acquire);
+        let run = run && !startup_done;
+        let checks = join_all(selected.iter().map(|entry| self.result_for(entry, deadline, run))).await;
+
+        let shutting_down = self.is_shutting_down();
+        let status = if selection.only.is_some() {
+            checks.first().map_or(Status::Fail, |check| check.status)
+        } else if selection.kind == Some(CheckKind::Startup) {
+            let all_passed_once = startup_done || selected.iter().all(|entry| entry.slot().ever_passed);
+            if all_passed_once && run && !self.startup_complete.swap(true, Ordering::AcqRel) {
+                self.bump_version();
+            }
+            if all_passed_once { Status::Pass } else { Status::Fail }
+        } else {
+            checks
+                .iter()
+                .map(|check| match check.status {
+                    Status::Fail if !check.critical => Status::Warn,
+                    status => status,
+                })
+                .max()
+                .unwrap_or(Status::Pass)
+        };
+        let fails_on_shutdown = matches!(selection.kind, None | Some(CheckKind::Readiness)) && selection.only.is_none();
+        let status = if shutting_down && fails_on_shutdown {
+            notes.push("the service is shutting down".to_owned());
+            Status::Fail
+        } else {
+            status
+        };
+        Ok(Report {
+            service: self.service.clone(),
+            status,
+            kind: selection.kind,
+            generated_at: OffsetDateTime::now_utc(),
+            checks,
+            controls: Vec::new(),
+            coverage: None,
+            profile: self.profile.name().to_owned(),
+            shutting_down,
+            notes,
+        })
+    }
+
+    /// Every control's part of a report at `now`, and the coverage counts.
+    pub(crate) fn control_reports(&self, now: OffsetDateTime) -> (Vec<ControlReport>, Coverage) {
+        let mut coverage = Coverage::default();
+        let reports = self
+            .controls
+            .iter()
+            .map(|control| {
+                let report = self.control_report(control, now);
+                coverage.count(report.attestation, report.required);
+                report
+            })
+            .collect();
+        (reports, coverage)
+    }
+
+    /// Gathers what speaks for `control`; [`attestation::decide`] picks the state.
+    fn control_report(&self, control: &Control, now: OffsetDateTime) -> ControlReport {
+        let bound: Vec<&Arc<Entry>> = self
+            .checks_by_control
+            .get(control.id.as_ref())
+            .map(|indexes| indexes.iter().map(|index| &self.entries[*index]).collect())
+            .unwrap_or_default();
+        let mut failing = None;
+        let mut passing = None;
+        let mut last_checked = None;
+        for entry in &bound {
+            let slot = entry.slot();
+            let Some(last) = &slot.last else { continue };
+            last_checked = last_checked.max(Some(last.time));
+            let line = match &last.outcome.output {
+                Some(output) => format!("check `{}`: {output}", entry.name),
+                None => format!("check `{}` passes", entry.name),
+            };
+            match slot.reported {
+                Some(Status::Fail) => failing = failing.or(Some(line)),
+                Some(_) => passing = passing.or(Some(line)),
+                None => {}
+            }
+        }
+        let declarations = self.declarations.get(control.id.as_ref()).cloned().unwrap_or_default();
+        let operator = self.attestations.get(control.id.as_ref()).cloned();
+        let waiver = self.waivers.get(control.id.as_ref()).cloned();
+        let (attestation, evidence) = attestation::decide(
+            ControlEvidence {
+                failing,
+                passing,
+                declaration: declarations.first(),
+                operator: operator.as_ref(),
+                waiver: waiver.as_ref(),
+            },
+            now,
+        );
+        ControlReport {
+            required: self.profile.requires(control),
+            checks: bound.iter().map(|entry| entry.name.to_string()).collect(),
+            source: declarations.first().and_then(|declaration| declaration.source.clone()),
+            control: control.clone(),
+            attestation,
+            declarations,
+            operator,
+            waiver,
+            evidence,
+            last_checked,
+        }
+    }
+}
+
+/// Whether a kind selection (not a single-check one) includes `entry`.
+pub(super) fn selects(selection: &Selection, entry: &Entry) -> bool {
+    let excluded = selection.exclude.iter().any(|excluded| **excluded == *entry.name);
+    let kind_matches = match selection.kind {
+        None => true,
+        Some(CheckKind::Startup) => entry.spec.kinds().contains(CheckKind::Startup) || entry.spec.critical,
+        Some(kind) => entry.spec.kinds().contains(kind),
+    };
+    !excluded && kind_matches
+}
