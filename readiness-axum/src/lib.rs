@@ -56,7 +56,6 @@ mod request;
 mod routes;
 mod shutdown;
 
-pub use ed25519_dalek::SigningKey;
 pub use metrics::{LATENCY_BUCKETS, MetricsSnapshot, RequestMetrics, RequestMetricsLayer, RequestMetricsService};
 pub use problem::{CONTENT_TYPE as PROBLEM_CONTENT_TYPE, Problem};
 pub use routes::{Details, Routes, RoutesError};

@@ -39,6 +39,7 @@ struct Counters {
 
 /// Counts of the requests seen so far.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct MetricsSnapshot {
     /// Requests answered.
     pub requests: u64,

@@ -1,5 +1,6 @@
-//! `application/problem+json` (RFC 9457) answers for bad requests. No request input is echoed
-//! except check names that passed validation (letters, digits and `:_-./`).
+//! `application/problem+json` (RFC 9457) answers: every rejection of the readiness routes is one,
+//! and a service's own handlers can answer with the same shape. The readiness routes echo no
+//! request input in a problem.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -8,8 +9,29 @@ use serde_json::json;
 /// The media type.
 pub const CONTENT_TYPE: &str = "application/problem+json";
 
-/// A problem to answer with.
+/// A problem to answer with: what every handler of the readiness routes returns as its error
+/// (`Result<Response, Problem>`), and what a service's own handlers may return too.
+///
+/// ```
+/// use axum::http::StatusCode;
+/// use axum::response::{IntoResponse, Response};
+/// use readiness_axum::Problem;
+///
+/// async fn order(id: u64) -> Result<Response, Problem> {
+///     if id == 0 {
+///         return Err(Problem::bad_request("order ids start at 1"));
+///     }
+///     Ok("an order".into_response())
+/// }
+///
+/// let problem = Problem::new(StatusCode::CONFLICT, "Conflict", "the order is already paid");
+/// let response = problem.into_response();
+/// assert_eq!(response.status(), StatusCode::CONFLICT);
+/// assert_eq!(response.headers()["content-type"], "application/problem+json");
+/// # let _ = order;
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use = "a problem does nothing until it is returned as a response"]
 pub struct Problem {
     status: StatusCode,
     title: &'static str,
@@ -17,17 +39,31 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub(crate) fn new(status: StatusCode, title: &'static str, detail: impl Into<String>) -> Self {
+    /// A problem with an HTTP status, a short title that does not change from occurrence to
+    /// occurrence, and a detail sentence about this occurrence. Put no request input in the
+    /// detail unescaped: it is served as it is.
+    pub fn new(status: StatusCode, title: &'static str, detail: impl Into<String>) -> Self {
         Self { status, title, detail: detail.into() }
     }
 
-    pub(crate) fn bad_request(detail: impl Into<String>) -> Self {
+    /// A 400 `Bad request` problem.
+    pub fn bad_request(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "Bad request", detail)
     }
 
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         self.status
+    }
+
+    /// The title.
+    pub fn title(&self) -> &str {
+        self.title
+    }
+
+    /// The detail sentence.
+    pub fn detail(&self) -> &str {
+        &self.detail
     }
 }
 

@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use ed25519_dalek::SigningKey;
-use readiness_core::output::{Detail, checklist, health_json, html, in_toto, prometheus, text};
+use readiness_core::output::{Disclosure, checklist, health_json, html, in_toto, prometheus, text};
 use readiness_core::{Readiness, Report, Selection};
 use secrecy::SecretString;
 
@@ -271,19 +271,19 @@ struct Rendered {
 }
 
 impl Shared {
-    fn detail(&self, headers: &HeaderMap) -> Detail {
+    fn disclosure(&self, headers: &HeaderMap) -> Disclosure {
         match self.details {
-            Details::Always => Detail::Full,
-            Details::Never => Detail::Minimal,
-            Details::WhenAuthorized if is_authorized(headers, self.token.as_ref()) => Detail::Full,
-            Details::WhenAuthorized => Detail::Minimal,
+            Details::Always => Disclosure::Full,
+            Details::Never => Disclosure::Minimal,
+            Details::WhenAuthorized if is_authorized(headers, self.token.as_ref()) => Disclosure::Full,
+            Details::WhenAuthorized => Disclosure::Minimal,
         }
     }
 
     /// Refuses callers who may not see details.
     fn require_details(&self, headers: &HeaderMap) -> Result<(), Problem> {
-        match (self.details, self.detail(headers)) {
-            (_, Detail::Full) => Ok(()),
+        match (self.details, self.disclosure(headers)) {
+            (_, Disclosure::Full) => Ok(()),
             (Details::Never, _) => {
                 Err(Problem::new(StatusCode::FORBIDDEN, "Forbidden", "details are disabled on this service"))
             }
@@ -306,16 +306,28 @@ enum Probe {
     Startup = 2,
 }
 
-async fn readiness_handler(State(shared): AppState, RawQuery(query): RawQuery, headers: HeaderMap) -> Response {
-    probe(&shared, Probe::Readiness, query.as_deref(), &headers).await.unwrap_or_else(IntoResponse::into_response)
+async fn readiness_handler(
+    State(shared): AppState,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    probe(&shared, Probe::Readiness, query.as_deref(), &headers).await
 }
 
-async fn liveness_handler(State(shared): AppState, RawQuery(query): RawQuery, headers: HeaderMap) -> Response {
-    probe(&shared, Probe::Liveness, query.as_deref(), &headers).await.unwrap_or_else(IntoResponse::into_response)
+async fn liveness_handler(
+    State(shared): AppState,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    probe(&shared, Probe::Liveness, query.as_deref(), &headers).await
 }
 
-async fn startup_handler(State(shared): AppState, RawQuery(query): RawQuery, headers: HeaderMap) -> Response {
-    probe(&shared, Probe::Startup, query.as_deref(), &headers).await.unwrap_or_else(IntoResponse::into_response)
+async fn startup_handler(
+    State(shared): AppState,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    probe(&shared, Probe::Startup, query.as_deref(), &headers).await
 }
 
 const REPORT_FORMATS: [Format; 3] = [Format::HealthJson, Format::Json, Format::Text];
@@ -328,7 +340,7 @@ async fn probe(
 ) -> Result<Response, Problem> {
     let query = parse_query(raw_query, true)?;
     let format = negotiate(&query, headers, &REPORT_FORMATS)?;
-    let detail = shared.detail(headers);
+    let disclosure = shared.disclosure(headers);
     let mut selection = match which {
         Probe::Liveness => Selection::liveness(),
         Probe::Readiness => Selection::readiness(),
@@ -338,7 +350,7 @@ async fn probe(
         selection = selection.exclude(name.clone());
     }
     // The hot path of a probe: nothing to run, nothing changed, the same body as last time.
-    let reusable = query.is_empty() && format == Format::HealthJson && detail == Detail::Minimal;
+    let reusable = query.is_empty() && format == Format::HealthJson && disclosure == Disclosure::Minimal;
     let slot = &shared.rendered[which as usize];
     let version = shared.readiness.version();
     if reusable && shared.readiness.is_cached(&selection) {
@@ -349,7 +361,7 @@ async fn probe(
     }
     let report = shared.readiness.report(&selection).await.map_err(|_| not_found())?;
     let status = status_of(&report);
-    let response = render_report(&report, format, detail, query.verbose);
+    let response = render_report(&report, format, disclosure, query.verbose);
     if reusable && shared.readiness.is_cached(&selection) && shared.readiness.version() == version {
         *lock(slot) = Some(Rendered { version, status, body: response.1.clone() });
     }
@@ -361,42 +373,34 @@ async fn single_check_handler(
     Path(name): Path<String>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
-) -> Response {
-    single_check(&shared, &name, query.as_deref(), &headers).await.unwrap_or_else(IntoResponse::into_response)
-}
-
-async fn single_check(
-    shared: &Shared,
-    name: &str,
-    raw_query: Option<&str>,
-    headers: &HeaderMap,
 ) -> Result<Response, Problem> {
     // An invalid name cannot be a check: 404, without echoing it.
-    if !readiness_core::is_valid_check_name(name) || shared.readiness.check_spec(name).is_none() {
+    if !readiness_core::is_valid_check_name(&name) || shared.readiness.check_spec(&name).is_none() {
         return Err(not_found());
     }
-    let query = parse_query(raw_query, false)?;
-    let format = negotiate(&query, headers, &REPORT_FORMATS)?;
+    let query = parse_query(query.as_deref(), false)?;
+    let format = negotiate(&query, &headers, &REPORT_FORMATS)?;
     let report = shared.readiness.report(&Selection::check(name)).await.map_err(|_| not_found())?;
-    let (content_type, body) = render_report(&report, format, shared.detail(headers), true);
+    let (content_type, body) = render_report(&report, format, shared.disclosure(&headers), true);
     Ok(respond(status_of(&report), content_type, body))
 }
 
 /// Paths under the readiness path that cannot name a check.
-async fn too_deep_handler() -> Response {
-    not_found().into_response()
+async fn too_deep_handler() -> Problem {
+    not_found()
 }
 
 fn not_found() -> Problem {
     Problem::new(StatusCode::NOT_FOUND, "Not found", "no check has that name")
 }
 
-async fn checklist_handler(State(shared): AppState, RawQuery(query): RawQuery, headers: HeaderMap) -> Response {
-    checklist_page(&shared, query.as_deref(), &headers).await.unwrap_or_else(IntoResponse::into_response)
-}
-
-async fn checklist_page(shared: &Shared, raw_query: Option<&str>, headers: &HeaderMap) -> Result<Response, Problem> {
-    let query = parse_query(raw_query, false)?;
+async fn checklist_handler(
+    State(shared): AppState,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let headers = &headers;
+    let query = parse_query(query.as_deref(), false)?;
     let format = negotiate(&query, headers, &[Format::Json, Format::Html, Format::Markdown])?;
     shared.require_details(headers)?;
     let report = shared.readiness.checklist().await;
@@ -415,12 +419,13 @@ async fn checklist_page(shared: &Shared, raw_query: Option<&str>, headers: &Head
     Ok(response)
 }
 
-async fn metrics_handler(State(shared): AppState, RawQuery(query): RawQuery, headers: HeaderMap) -> Response {
-    metrics_page(&shared, query.as_deref(), &headers).await.unwrap_or_else(IntoResponse::into_response)
-}
-
-async fn metrics_page(shared: &Shared, raw_query: Option<&str>, headers: &HeaderMap) -> Result<Response, Problem> {
-    let query = parse_query(raw_query, false)?;
+async fn metrics_handler(
+    State(shared): AppState,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let headers = &headers;
+    let query = parse_query(query.as_deref(), false)?;
     negotiate(&query, headers, &[Format::Prometheus])?;
     let report = shared.readiness.snapshot().await;
     let mut out = prometheus::MetricsWriter::new();
@@ -431,12 +436,13 @@ async fn metrics_page(shared: &Shared, raw_query: Option<&str>, headers: &Header
     Ok(respond(StatusCode::OK, prometheus::CONTENT_TYPE, Bytes::from(out.finish())))
 }
 
-async fn attestation_handler(State(shared): AppState, RawQuery(query): RawQuery, headers: HeaderMap) -> Response {
-    attestation_page(&shared, query.as_deref(), &headers).await.unwrap_or_else(IntoResponse::into_response)
-}
-
-async fn attestation_page(shared: &Shared, raw_query: Option<&str>, headers: &HeaderMap) -> Result<Response, Problem> {
-    let query = parse_query(raw_query, false)?;
+async fn attestation_handler(
+    State(shared): AppState,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let headers = &headers;
+    let query = parse_query(query.as_deref(), false)?;
     negotiate(&query, headers, &[Format::Json])?;
     shared.require_details(headers)?;
     let report = shared.readiness.checklist().await;
@@ -459,11 +465,11 @@ fn status_of(report: &Report) -> StatusCode {
     StatusCode::from_u16(report.status.http_code()).unwrap_or(StatusCode::SERVICE_UNAVAILABLE)
 }
 
-fn render_report(report: &Report, format: Format, detail: Detail, verbose: bool) -> (&'static str, Bytes) {
+fn render_report(report: &Report, format: Format, disclosure: Disclosure, verbose: bool) -> (&'static str, Bytes) {
     match format {
-        Format::Text => (text::CONTENT_TYPE, Bytes::from(text::render(report, detail, verbose))),
-        Format::Json => ("application/json", Bytes::from(health_json::render(report, detail).to_string())),
-        _ => (health_json::CONTENT_TYPE, Bytes::from(health_json::render(report, detail).to_string())),
+        Format::Text => (text::CONTENT_TYPE, Bytes::from(text::render(report, disclosure, verbose))),
+        Format::Json => ("application/json", Bytes::from(health_json::render(report, disclosure).to_string())),
+        _ => (health_json::CONTENT_TYPE, Bytes::from(health_json::render(report, disclosure).to_string())),
     }
 }
 

@@ -488,7 +488,7 @@ async fn the_attestation_is_an_in_toto_statement_signed_when_a_key_is_set() {
     assert_eq!(statement["predicateType"], in_toto::PREDICATE_TYPE);
     assert_eq!(statement["predicate"]["coverage"]["total"], 83);
 
-    let key = readiness_axum::SigningKey::from_bytes(&[42; 32]);
+    let key = ed25519_dalek::SigningKey::from_bytes(&[42; 32]);
     let signed: Router =
         Routes::new(readiness()).details(Details::Always).signing_key(key.clone(), "test-key").build().unwrap();
     let answer = get(&signed, "/readiness/attestation").await;

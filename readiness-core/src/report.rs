@@ -12,6 +12,7 @@ use crate::outcome::{Outcome, Status};
 
 /// Who the report is about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct ServiceInfo {
     /// The service's name.
     pub name: String,
@@ -114,6 +115,7 @@ impl Selection {
 /// How a check's result in a report came about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Freshness {
     /// The check ran for this report.
     Fresh,
@@ -127,6 +129,7 @@ pub enum Freshness {
 
 /// One check's part of a report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct CheckResult {
     /// `component:measurement`.
     pub name: String,
@@ -156,6 +159,7 @@ pub struct CheckResult {
 
 /// One control's part of a report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct ControlReport {
     /// The control.
     #[serde(flatten)]
@@ -183,6 +187,7 @@ pub struct ControlReport {
 
 /// How many controls are in each attestation state, and how the profile fares.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Coverage {
     /// Controls with a passing bound check.
     pub verified: usize,
@@ -248,6 +253,7 @@ impl Coverage {
 
 /// One evaluation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Report {
     /// The service.
     pub service: ServiceInfo,

@@ -42,6 +42,7 @@ impl<T: fmt::Debug> fmt::Debug for State<T> {
 /// No state value of the requested type was given to the builder.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("no state of type `{type_name}` was given to Readiness::builder().state(..)")]
+#[non_exhaustive]
 pub struct MissingState {
     /// The full name of the missing type.
     pub type_name: &'static str,

@@ -1,6 +1,6 @@
 //! The health+json output and its detail gating.
 
-use readiness_core::output::{Detail, health_json};
+use readiness_core::output::{Disclosure, health_json};
 use readiness_core::{CheckSpec, Outcome, Readiness, Status};
 
 async fn report() -> readiness_core::Report {
@@ -22,7 +22,7 @@ async fn report() -> readiness_core::Report {
 async fn full_detail_has_the_ietf_draft_fields() {
     let report = report().await;
     assert_eq!(report.status, Status::Warn);
-    let body = health_json::render(&report, Detail::Full);
+    let body = health_json::render(&report, Disclosure::Full);
     assert_eq!(body["status"], "warn");
     assert_eq!(body["version"], "2");
     assert_eq!(body["releaseId"], "2.3.4");
@@ -43,7 +43,7 @@ async fn full_detail_has_the_ietf_draft_fields() {
 
 #[tokio::test]
 async fn minimal_detail_shows_only_names_and_statuses() {
-    let body = health_json::render(&report().await, Detail::Minimal);
+    let body = health_json::render(&report().await, Disclosure::Minimal);
     assert_eq!(body["checks"]["db:connections"][0], serde_json::json!({"status": "pass"}));
     assert_eq!(body["checks"]["cache:ping"][0], serde_json::json!({"status": "fail"}));
     let text = body.to_string();

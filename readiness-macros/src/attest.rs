@@ -59,7 +59,7 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
 /// structs of the same name in different modules or crates never judge each other's load.
 fn type_path(ident: &Ident) -> TokenStream {
     let name = ident.to_string();
-    quote!(#name)
+    quote!(::core::concat!(::core::module_path!(), "::", #name))
 }
 
 fn attest_args(attrs: &[syn::Attribute], errors: &mut Errors) -> Vec<Args> {

@@ -29,7 +29,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Warm the cache, then size the bare body to the real one.
     let body = readiness_core::output::health_json::render(
         &readiness.readiness().await,
-        readiness_core::output::Detail::Minimal,
+        readiness_core::output::Disclosure::Minimal,
     )
     .to_string();
     let bare_body: &'static str = Box::leak(body.replace(|c: char| c.is_ascii_alphabetic(), "x").into_boxed_str());

@@ -51,7 +51,7 @@ pub(crate) struct Secrets {
 }
 
 /// The ed25519 signing key from `ATTESTATION_KEY` (64 hex characters).
-pub(crate) fn signing_key(seed: &SecretString) -> Result<readiness_axum::SigningKey, String> {
+pub(crate) fn signing_key(seed: &SecretString) -> Result<ed25519_dalek::SigningKey, String> {
     use readiness_core::checks::secrets::ExposeSecret;
     let text = seed.expose_secret().trim();
     let mut bytes = [0_u8; 32];
@@ -62,7 +62,7 @@ pub(crate) fn signing_key(seed: &SecretString) -> Result<readiness_axum::Signing
         *byte = u8::from_str_radix(&text[index * 2..index * 2 + 2], 16)
             .map_err(|_| "ATTESTATION_KEY must be 64 hex characters".to_owned())?;
     }
-    Ok(readiness_axum::SigningKey::from_bytes(&bytes))
+    Ok(ed25519_dalek::SigningKey::from_bytes(&bytes))
 }
 
 /// The SQLite database used when `DATABASE_URL` is unset.

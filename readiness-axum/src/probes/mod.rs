@@ -102,7 +102,6 @@ use tower::ServiceExt;
 pub use cookie::SessionCookie;
 pub use cors::{Cors, DEFAULT_FOREIGN_ORIGINS};
 pub use headers::{MIN_HSTS_MAX_AGE, SecurityHeaders};
-pub use jsonwebtoken::{Algorithm, EncodingKey};
 pub use jwt::{Forgery, JwtValidation};
 pub use password::{DEFAULT_WEAK_PASSWORDS, ID_PLACEHOLDER, PASSWORD_PLACEHOLDER, PasswordPolicy};
 pub use rate_limit::RateLimit;

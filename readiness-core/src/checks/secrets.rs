@@ -88,6 +88,7 @@ const PLACEHOLDER_FRAGMENTS: &[&str] = &[
 
 /// Where a secret came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum SecretSource {
     /// The environment variable itself.
     Env,
@@ -195,6 +196,7 @@ fn bits_per_char(value: &str) -> f64 {
 
 /// One configuration problem: which variable, and what is wrong (never the value).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ConfigProblem {
     /// The environment variable.
     pub var: String,
@@ -210,6 +212,7 @@ impl fmt::Display for ConfigProblem {
 
 /// Everything wrong with a configuration struct loaded by `#[derive(Attest)]`'s `from_env()`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct AttestError {
     /// The struct's name.
     pub type_name: &'static str,

@@ -2,7 +2,7 @@
 //! draft.
 //!
 //! ```
-//! use readiness_core::output::{Detail, health_json};
+//! use readiness_core::output::{Disclosure, health_json};
 //! use readiness_core::{CheckSpec, Outcome, Readiness};
 //!
 //! # #[tokio::main(flavor = "current_thread")] async fn main() {
@@ -11,7 +11,7 @@
 //!     .check_fn(CheckSpec::new("db:connections"), |_| async { Outcome::pass().observed(3, "connections") })
 //!     .build()
 //!     .unwrap();
-//! let body = health_json::render(&readiness.readiness().await, Detail::Full);
+//! let body = health_json::render(&readiness.readiness().await, Disclosure::Full);
 //! assert_eq!(body["status"], "pass");
 //! assert_eq!(body["releaseId"], "1.4.2");
 //! assert_eq!(body["checks"]["db:connections"][0]["observedValue"], 3);
@@ -21,19 +21,19 @@
 use serde_json::{Map, Value, json};
 use time::format_description::well_known::Rfc3339;
 
-use super::Detail;
+use super::Disclosure;
 use crate::report::{CheckResult, Report};
 
 /// The media type.
 pub const CONTENT_TYPE: &str = "application/health+json";
 
-/// Renders a report. With [`Detail::Minimal`], each check shows only its status.
-pub fn render(report: &Report, detail: Detail) -> Value {
+/// Renders a report. With [`Disclosure::Minimal`], each check shows only its status.
+pub fn render(report: &Report, disclosure: Disclosure) -> Value {
     let mut checks = Map::new();
     for check in &report.checks {
         let entry = checks.entry(check.name.clone()).or_insert_with(|| Value::Array(Vec::new()));
         if let Value::Array(items) = entry {
-            items.push(render_check(check, detail));
+            items.push(render_check(check, disclosure));
         }
     }
     let mut body = Map::new();
@@ -44,7 +44,7 @@ pub fn render(report: &Report, detail: Detail) -> Value {
     if let Some(description) = &report.service.description {
         body.insert("description".into(), json!(description));
     }
-    if detail == Detail::Full {
+    if disclosure == Disclosure::Full {
         body.insert("instance".into(), json!(report.service.instance));
     }
     body.insert("checks".into(), Value::Object(checks));
@@ -52,10 +52,10 @@ pub fn render(report: &Report, detail: Detail) -> Value {
     Value::Object(body)
 }
 
-fn render_check(check: &CheckResult, detail: Detail) -> Value {
+fn render_check(check: &CheckResult, disclosure: Disclosure) -> Value {
     let mut item = Map::new();
     item.insert("status".into(), json!(check.status.as_str()));
-    if detail == Detail::Minimal {
+    if disclosure == Disclosure::Minimal {
         return Value::Object(item);
     }
     item.insert("componentId".into(), json!(check.component));

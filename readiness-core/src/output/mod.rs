@@ -11,7 +11,7 @@ pub mod text;
 
 /// How much of a report a caller may see.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Detail {
+pub enum Disclosure {
     /// The overall status, and each check's name and status: what an anonymous caller sees.
     Minimal,
     /// Everything: outputs, observed values, evidence, source locations.

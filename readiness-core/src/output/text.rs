@@ -7,7 +7,7 @@
 //! ```
 //!
 //! ```
-//! use readiness_core::output::{Detail, text};
+//! use readiness_core::output::{Disclosure, text};
 //! use readiness_core::{CheckSpec, Outcome, Readiness};
 //!
 //! # #[tokio::main(flavor = "current_thread")] async fn main() {
@@ -17,15 +17,15 @@
 //!     .build()
 //!     .unwrap();
 //! let report = readiness.readiness().await;
-//! assert_eq!(text::render(&report, Detail::Minimal, true), "[-]db:ping failed: reason withheld\nreadiness check failed\n");
-//! assert_eq!(text::render(&report, Detail::Full, true), "[-]db:ping failed: refused\nreadiness check failed\n");
-//! assert_eq!(text::render(&report, Detail::Minimal, false), "readiness check failed\n");
+//! assert_eq!(text::render(&report, Disclosure::Minimal, true), "[-]db:ping failed: reason withheld\nreadiness check failed\n");
+//! assert_eq!(text::render(&report, Disclosure::Full, true), "[-]db:ping failed: refused\nreadiness check failed\n");
+//! assert_eq!(text::render(&report, Disclosure::Minimal, false), "readiness check failed\n");
 //! # }
 //! ```
 
 use std::fmt::Write;
 
-use super::Detail;
+use super::Disclosure;
 use crate::outcome::Status;
 use crate::report::Report;
 
@@ -33,8 +33,8 @@ use crate::report::Report;
 pub const CONTENT_TYPE: &str = "text/plain; charset=utf-8";
 
 /// Renders a report; `verbose` lists every check before the final line. Outputs are shown only
-/// with [`Detail::Full`]; line breaks in them are folded so each check stays on one line.
-pub fn render(report: &Report, detail: Detail, verbose: bool) -> String {
+/// with [`Disclosure::Full`]; line breaks in them are folded so each check stays on one line.
+pub fn render(report: &Report, disclosure: Disclosure, verbose: bool) -> String {
     let mut text = String::new();
     if verbose {
         for check in &report.checks {
@@ -44,11 +44,11 @@ pub fn render(report: &Report, detail: Detail, verbose: bool) -> String {
                 Status::Fail => ('-', "failed"),
             };
             let _ = write!(text, "[{sign}]{} {word}", check.name);
-            match (detail, &check.outcome.output) {
-                (Detail::Full, Some(output)) if check.status != Status::Pass => {
+            match (disclosure, &check.outcome.output) {
+                (Disclosure::Full, Some(output)) if check.status != Status::Pass => {
                     let _ = write!(text, ": {}", output.replace(['\n', '\r'], " "));
                 }
-                (Detail::Minimal, _) if check.status == Status::Fail => text.push_str(": reason withheld"),
+                (Disclosure::Minimal, _) if check.status == Status::Fail => text.push_str(": reason withheld"),
                 _ => {}
             }
             text.push('\n');

@@ -19,6 +19,7 @@ use crate::report::{ControlReport, Coverage, Report, Selection};
 /// The named check does not exist.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("no check is named `{0}`")]
+#[non_exhaustive]
 pub struct UnknownCheck(pub String);
 
 impl Engine {
