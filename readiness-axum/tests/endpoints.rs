@@ -6,7 +6,8 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use readiness_axum::{Details, RequestMetrics, Routes, RoutesError, Shutdown};
-use readiness_core::{CheckKind, CheckSpec, Declaration, Outcome, Readiness, Status};
+use readiness_core::attestation::Declaration;
+use readiness_core::{CheckKind, CheckSpec, Outcome, Readiness, Status};
 use tower::ServiceExt;
 
 const TOKEN: &str = "detail-token-for-tests-0123456789";

@@ -86,9 +86,7 @@ pub mod checks;
 #[doc(hidden)]
 pub mod __private;
 
-pub use attestation::{AttestationState, Declaration, OperatorAttestation, SourceLocation, Waiver};
 pub use builder::{BuildError, BuildProblem, ReadinessBuilder};
-pub use catalog::{Catalog, Control};
 pub use check::{BoxFuture, Check, CheckContext, CheckKind, FnCheck, Kinds, check_fn};
 pub use outcome::{IntoOutcome, Outcome, Status};
 pub use profile::Profile;

@@ -2,10 +2,9 @@
 
 use std::time::Duration;
 
-use readiness_core::{
-    AttestationState, BuildProblem, Catalog, CheckSpec, Declaration, OperatorAttestation, Outcome, Profile, Readiness,
-    Waiver, attestation::parse_date,
-};
+use readiness_core::attestation::{AttestationState, Declaration, OperatorAttestation, Waiver, parse_date};
+use readiness_core::catalog::Catalog;
+use readiness_core::{BuildProblem, CheckSpec, Outcome, Profile, Readiness};
 use time::OffsetDateTime;
 
 fn days(n: u64) -> Duration {

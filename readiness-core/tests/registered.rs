@@ -5,7 +5,8 @@ use readiness_core::__private::{
     CheckRegistration, CheckSpec, Outcome, StaticAttestation, StaticCheck, StaticControl, StaticItem, StaticSource,
     StaticWaiver, inventory,
 };
-use readiness_core::{AttestationState, Readiness, Status, check_fn};
+use readiness_core::attestation::AttestationState;
+use readiness_core::{Readiness, Status, check_fn};
 
 const HERE: StaticSource = StaticSource { file: file!(), line: line!(), column: 1, module: module_path!() };
 

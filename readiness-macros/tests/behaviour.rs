@@ -2,9 +2,10 @@
 
 use std::process::Command;
 
+use readiness_core::attestation::AttestationState;
 use readiness_core::checks::secrets::{ExposeSecret, SecretString};
 use readiness_core::{
-    Attest, AttestationState, CheckContext, CheckKind, Outcome, Readiness, State, Status, attestations, check, control,
+    Attest, CheckContext, CheckKind, Outcome, Readiness, State, Status, attestations, check, control,
 };
 
 /// The pool the checks are given.

@@ -3,7 +3,8 @@
 // The remedy the self-check names: reference the crate so the linker keeps its registrations.
 use registered_lib as _;
 
-use readiness_core::{AttestationState, Readiness, Status};
+use readiness_core::attestation::AttestationState;
+use readiness_core::{Readiness, Status};
 
 #[tokio::test]
 async fn a_referenced_library_registers_its_control_and_check() {

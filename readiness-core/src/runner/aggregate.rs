@@ -38,7 +38,7 @@ impl Engine {
                         notes.push(format!("excluded check `{excluded}` does not exist"));
                     }
                 }
-                self.entries.iter().filter(|entry| selects(selection, entry)).collect()
+                self.entries.iter().filter(|entry| entry.is_selected_by(selection)).collect()
             }
         };
         let startup_done = selection.kind == Some(CheckKind::Startup) && self.startup_complete.load(Ordering::Acquire);
@@ -150,15 +150,4 @@ impl Engine {
             last_checked,
         }
     }
-}
-
-/// Whether a kind selection (not a single-check one) includes `entry`.
-pub(super) fn selects(selection: &Selection, entry: &Entry) -> bool {
-    let excluded = selection.exclude.iter().any(|excluded| **excluded == *entry.name);
-    let kind_matches = match selection.kind {
-        None => true,
-        Some(CheckKind::Startup) => entry.spec.kinds().contains(CheckKind::Startup) || entry.spec.critical,
-        Some(kind) => entry.spec.kinds().contains(kind),
-    };
-    !excluded && kind_matches
 }

@@ -12,7 +12,6 @@ use time::OffsetDateTime;
 use tokio::time::Instant;
 
 use super::Engine;
-use super::aggregate::selects;
 use crate::attestation::format_duration;
 use crate::check::{BoxFuture, Check, CheckKind};
 use crate::outcome::{Outcome, Status};
@@ -59,6 +58,17 @@ impl Entry {
         self.spec.interval.is_some()
     }
 
+    /// Whether a kind selection (not a single-check one) includes this check.
+    pub(super) fn is_selected_by(&self, selection: &Selection) -> bool {
+        let excluded = selection.exclude.iter().any(|excluded| **excluded == *self.name);
+        let kind_matches = match selection.kind {
+            None => true,
+            Some(CheckKind::Startup) => self.spec.kinds().contains(CheckKind::Startup) || self.spec.critical,
+            Some(kind) => self.spec.kinds().contains(kind),
+        };
+        !excluded && kind_matches
+    }
+
     /// Whether a report would use the last result as it is, waiting for nothing.
     fn is_cached(&self) -> bool {
         self.is_background() || {
@@ -75,7 +85,10 @@ impl Engine {
         let running = Arc::clone(entry);
         // Spawned, so that a report giving up at its deadline does not cancel the run: the
         // result still lands in the cache for the next report.
-        let handle = tokio::spawn(async move { engine.execute(&running).await });
+        let handle = tokio::spawn(async move {
+            let (outcome, duration) = engine.run_once(&running.name, running.check.as_ref(), running.timeout).await;
+            engine.record(&running, outcome, duration);
+        });
         let done: BoxFuture<'static, ()> = Box::pin(handle.map(drop));
         let shared = done.shared();
         slot.inflight = Some(shared.clone());
@@ -192,7 +205,7 @@ impl Engine {
         }
         match &selection.only {
             Some(name) => self.by_name.get(name.as_str()).is_none_or(|index| self.entries[*index].is_cached()),
-            None => self.entries.iter().filter(|entry| selects(selection, entry)).all(|entry| entry.is_cached()),
+            None => self.entries.iter().filter(|entry| entry.is_selected_by(selection)).all(|entry| entry.is_cached()),
         }
     }
 }

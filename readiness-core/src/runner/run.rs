@@ -3,24 +3,24 @@
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures_util::FutureExt;
 use tokio::time::Instant;
 use tracing::Instrument;
 
 use super::Engine;
-use super::cache::Entry;
 use crate::attestation::format_duration;
-use crate::check::CheckContext;
+use crate::check::{Check, CheckContext};
 use crate::masking;
 use crate::outcome::Outcome;
 
 impl Engine {
-    /// Runs `entry` once and records the result in its slot.
-    pub(super) async fn execute(&self, entry: &Entry) {
+    /// Runs `check` once: its outcome, masked and bounded, and how long it took.
+    pub(super) async fn run_once(&self, name: &Arc<str>, check: &dyn Check, timeout: Duration) -> (Outcome, Duration) {
         let span = tracing::info_span!(
             "readiness.check",
-            check = %entry.name,
+            check = %name,
             status = tracing::field::Empty,
             duration_ms = tracing::field::Empty,
         );
@@ -28,13 +28,13 @@ impl Engine {
             // The semaphore is never closed, so acquiring only waits.
             let _permit = self.permits.acquire().await;
             let started = Instant::now();
-            let context = CheckContext::new(Arc::clone(&entry.name), Arc::clone(&self.state));
+            let context = CheckContext::new(Arc::clone(name), Arc::clone(&self.state));
             // The check may panic while making its future or while it runs: catch both.
-            let run = AssertUnwindSafe(async { entry.check.run(context).await }).catch_unwind();
-            let outcome = match tokio::time::timeout(entry.timeout, run).await {
+            let run = AssertUnwindSafe(async { check.run(context).await }).catch_unwind();
+            let outcome = match tokio::time::timeout(timeout, run).await {
                 Ok(Ok(outcome)) => outcome,
                 Ok(Err(panic)) => Outcome::fail(format!("panicked: {}", panic_message(panic.as_ref()))),
-                Err(_) => Outcome::fail(format!("timed out after {}", format_duration(entry.timeout))),
+                Err(_) => Outcome::fail(format!("timed out after {}", format_duration(timeout))),
             };
             (outcome, started.elapsed())
         }
@@ -44,7 +44,7 @@ impl Engine {
         let outcome = self.sanitize(outcome);
         span.record("status", outcome.status.as_str());
         span.record("duration_ms", duration.as_secs_f64() * 1000.0);
-        self.record(entry, outcome, duration);
+        (outcome, duration)
     }
 
     /// Masks registered secrets and bounds the size of everything a check wrote.
