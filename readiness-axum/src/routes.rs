@@ -79,7 +79,7 @@ impl Default for Paths {
 /// use readiness_core::Readiness;
 ///
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-/// let readiness = Readiness::builder().include_registered(false).build().unwrap();
+/// let readiness = readiness_core::testing::builder().build().unwrap();
 /// let router: axum::Router = Routes::new(readiness)
 ///     .details(Details::WhenAuthorized)
 ///     .token("a-long-random-detail-token")

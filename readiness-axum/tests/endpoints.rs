@@ -15,9 +15,8 @@ const SECRET: &str = "pw-that-must-never-show-9f8e7d";
 
 fn readiness() -> Readiness {
     readiness_core::masking::register_secret(SECRET);
-    Readiness::builder()
+    readiness_core::testing::builder()
         .service("orders", "1.2.3")
-        .include_registered(false)
         .declare(Declaration::new("security.auth.rbac", "roles <checked> & enforced"))
         .check_fn(
             CheckSpec::new("db:connections").control("performance.scalability.db-pooling").critical(),
@@ -405,8 +404,7 @@ async fn the_request_metrics_layer_counts_only_the_application_and_feeds_its_che
     let metrics = RequestMetrics::new();
     let error_rate = metrics.error_rate_check(0.1);
     let latency = metrics.response_time_check(Duration::from_millis(50));
-    let readiness =
-        Readiness::builder().include_registered(false).register(error_rate).register(latency).build().unwrap();
+    let readiness = readiness_core::testing::builder().register(error_rate).register(latency).build().unwrap();
     let app: Router = Router::new()
         .route("/ok", axum::routing::get(|| async { "ok" }))
         .route("/boom", axum::routing::get(|| async { StatusCode::INTERNAL_SERVER_ERROR }))
@@ -447,7 +445,7 @@ async fn the_request_metrics_layer_counts_only_the_application_and_feeds_its_che
 async fn the_shutdown_check_needs_the_hook_and_a_drain() {
     let installed = Shutdown::new().drain(Duration::from_millis(500));
     let zero = Shutdown::new().drain(Duration::ZERO);
-    let readiness = Readiness::builder().include_registered(false).register(installed.check()).build().unwrap();
+    let readiness = readiness_core::testing::builder().register(installed.check()).build().unwrap();
     let report = readiness.readiness().await;
     assert_eq!(report.checks[0].status, Status::Fail);
     assert!(report.checks[0].outcome.output.as_deref().unwrap().contains("no shutdown hook"));
@@ -458,7 +456,7 @@ async fn the_shutdown_check_needs_the_hook_and_a_drain() {
     assert_eq!(report.checks[0].status, Status::Pass, "{:?}", report.checks[0].outcome);
     signal.abort();
 
-    let readiness = Readiness::builder().include_registered(false).register(zero.check()).build().unwrap();
+    let readiness = readiness_core::testing::builder().register(zero.check()).build().unwrap();
     let hook = tokio::spawn(zero.clone().signal(readiness.clone()));
     tokio::task::yield_now().await;
     tokio::time::sleep(Duration::from_millis(20)).await;

@@ -19,7 +19,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use readiness_axum::probes::{Cors, JwtValidation, PasswordPolicy, RateLimit, SecurityHeaders, SessionCookie};
-use readiness_core::{CheckRegistration, CheckResult, Readiness, Status};
+use readiness_core::{CheckRegistration, CheckResult, Status};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use tower_governor::GovernorLayer;
@@ -299,10 +299,7 @@ fn app(setup: &Setup) -> Router {
 
 /// Runs one probe through a real `Readiness` and returns its result.
 async fn run(registration: CheckRegistration) -> CheckResult {
-    let name = registration.spec().name().to_owned();
-    let readiness = Readiness::builder().include_registered(false).register(registration).build().unwrap();
-    let report = readiness.readiness().await;
-    report.check(&name).unwrap_or_else(|| panic!("no result for {name}")).clone()
+    readiness_core::testing::run_check(registration).await
 }
 
 fn output(result: &CheckResult) -> &str {
@@ -725,8 +722,7 @@ async fn password_policy_fails_when_even_a_strong_password_is_refused() {
 #[tokio::test]
 async fn every_probe_passes_together_on_one_correct_app() {
     let router = app(&Setup::default());
-    let readiness = Readiness::builder()
-        .include_registered(false)
+    let readiness = readiness_core::testing::builder()
         .register(SecurityHeaders::new(router.clone()))
         .register(Cors::new(router.clone()).allowed_origin(APP_ORIGIN))
         .register(RateLimit::new(router.clone()).spec(|spec| spec.critical()))

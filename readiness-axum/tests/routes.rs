@@ -11,8 +11,7 @@ async fn serve(readiness: Readiness) -> String {
 
 #[tokio::test]
 async fn readiness_answers_health_json_with_the_status_code() {
-    let readiness = Readiness::builder()
-        .include_registered(false)
+    let readiness = readiness_core::testing::builder()
         .check_fn(CheckSpec::new("db:ping").critical(), |_| async { Outcome::fail("refused") })
         .check_fn(CheckSpec::new("process:up").kind(CheckKind::Liveness), |_| async { Outcome::pass() })
         .build()
@@ -44,8 +43,7 @@ async fn a_reused_body_follows_every_change_of_the_results() {
     let healthy = Arc::new(AtomicBool::new(true));
     let runs = Arc::new(AtomicUsize::new(0));
     let (flag, counter) = (Arc::clone(&healthy), Arc::clone(&runs));
-    let readiness = Readiness::builder()
-        .include_registered(false)
+    let readiness = readiness_core::testing::builder()
         .max_jitter(Duration::ZERO)
         .check_fn(CheckSpec::new("dep:flip").critical().interval(Duration::from_millis(50)), move |_| {
             counter.fetch_add(1, Ordering::SeqCst);

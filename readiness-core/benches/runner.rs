@@ -22,8 +22,7 @@ fn runtime() -> tokio::runtime::Runtime {
 
 /// `count` checks that each sleep `sleep`, never cached, so every report runs them all.
 fn sleeping_checks(count: usize, sleep: Duration) -> Readiness {
-    let mut builder = Readiness::builder()
-        .include_registered(false)
+    let mut builder = readiness_core::testing::builder()
         .max_concurrency(count.max(1))
         .deadline(Duration::from_secs(10))
         .default_timeout(Duration::from_secs(10));
@@ -53,8 +52,7 @@ fn reports(c: &mut Criterion) {
     group.bench_function("10000 no-op checks", |b| b.to_async(&rt).iter(|| noop.readiness()));
 
     let cached = rt.block_on(async {
-        let readiness = Readiness::builder()
-            .include_registered(false)
+        let readiness = readiness_core::testing::builder()
             .default_ttl(Duration::from_secs(3600))
             .check_fn(CheckSpec::new("db:connections").critical(), |_| async { Outcome::pass() })
             .check_fn(CheckSpec::new("secrets:jwt").critical(), |_| async { Outcome::pass() })
@@ -74,7 +72,7 @@ fn cold_cache_single_flight(c: &mut Criterion) {
     group.bench_function("1000 concurrent requests, 10 checks", |b| {
         b.to_async(&rt).iter(|| async {
             let runs = Arc::new(AtomicUsize::new(0));
-            let mut builder = Readiness::builder().include_registered(false);
+            let mut builder = readiness_core::testing::builder();
             for index in 0..10 {
                 let runs = Arc::clone(&runs);
                 builder = builder.check_fn(CheckSpec::new(format!("dep:{index}")), move |_| {

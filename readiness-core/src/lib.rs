@@ -83,6 +83,9 @@ pub mod output;
 // The built-in checks, apart from the engine.
 pub mod checks;
 
+// For tests of checks and services.
+pub mod testing;
+
 #[doc(hidden)]
 pub mod __private;
 

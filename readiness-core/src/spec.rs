@@ -210,7 +210,7 @@ impl CheckRegistration {
     ///     CheckSpec::new("tls:certificate").control("security.data.tls-in-transit"),
     ///     "set TLS_CERT_FILE to the PEM file served in front of this service",
     /// );
-    /// let readiness = Readiness::builder().include_registered(false).register(tls).build().unwrap();
+    /// let readiness = readiness_core::testing::builder().register(tls).build().unwrap();
     /// let check = &readiness.checklist().await.checks[0];
     /// assert_eq!(check.outcome.status, Status::Fail);
     /// assert_eq!(

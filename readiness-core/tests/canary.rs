@@ -2,36 +2,21 @@
 //! own process because a process has one global subscriber.
 #![cfg(feature = "log-masking")]
 
-use std::process::Command;
-
+use readiness_core::Status;
 use readiness_core::masking::{MaskingWriter, canary_check};
-use readiness_core::{Readiness, Status};
-
-fn in_child(test: &str) {
-    let output = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", test, "--nocapture", "--test-threads=1"])
-        .env("CANARY_CHILD", "1")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "child failed:\n{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
-    assert!(stdout.contains("1 passed"), "the child ran no test:\n{stdout}");
-}
-
-fn is_child() -> bool {
-    std::env::var_os("CANARY_CHILD").is_some()
-}
+use readiness_core::testing::{self, ChildTest};
 
 async fn canary_status() -> (Status, String) {
-    let readiness = Readiness::builder().include_registered(false).register(canary_check()).build().unwrap();
+    let readiness = readiness_core::testing::builder().register(canary_check()).build().unwrap();
     let report = readiness.readiness().await;
     (report.checks[0].status, report.checks[0].outcome.output.clone().unwrap_or_default())
 }
 
 #[tokio::test]
 async fn the_canary_passes_when_the_installed_subscriber_masks() {
-    if !is_child() {
-        return in_child("the_canary_passes_when_the_installed_subscriber_masks");
+    if !testing::is_child() {
+        ChildTest::new("the_canary_passes_when_the_installed_subscriber_masks").run();
+        return;
     }
     tracing_subscriber::fmt().with_writer(MaskingWriter::new(std::io::sink)).init();
     let (status, output) = canary_status().await;
@@ -40,8 +25,9 @@ async fn the_canary_passes_when_the_installed_subscriber_masks() {
 
 #[tokio::test]
 async fn the_canary_fails_when_the_installed_subscriber_does_not_mask() {
-    if !is_child() {
-        return in_child("the_canary_fails_when_the_installed_subscriber_does_not_mask");
+    if !testing::is_child() {
+        ChildTest::new("the_canary_fails_when_the_installed_subscriber_does_not_mask").run();
+        return;
     }
     tracing_subscriber::fmt().with_writer(std::io::sink).init();
     let (status, output) = canary_status().await;
@@ -51,8 +37,9 @@ async fn the_canary_fails_when_the_installed_subscriber_does_not_mask() {
 
 #[tokio::test]
 async fn the_canary_fails_when_warnings_are_filtered_out() {
-    if !is_child() {
-        return in_child("the_canary_fails_when_warnings_are_filtered_out");
+    if !testing::is_child() {
+        ChildTest::new("the_canary_fails_when_warnings_are_filtered_out").run();
+        return;
     }
     tracing_subscriber::fmt()
         .with_max_level(tracing::Level::ERROR)

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use readiness_core::attestation::{AttestationState, Declaration, OperatorAttestation, Waiver, parse_date};
 use readiness_core::catalog::Catalog;
-use readiness_core::{BuildProblem, CheckSpec, Outcome, Profile, Readiness};
+use readiness_core::{BuildProblem, CheckSpec, Outcome, Profile};
 use time::OffsetDateTime;
 
 fn days(n: u64) -> Duration {
@@ -14,8 +14,7 @@ fn days(n: u64) -> Duration {
 #[tokio::test]
 async fn each_attestation_state_is_reached_and_counted() {
     let today = OffsetDateTime::now_utc().date();
-    let readiness = Readiness::builder()
-        .include_registered(false)
+    let readiness = readiness_core::testing::builder()
         .profile(Profile::production())
         .check_fn(CheckSpec::new("secrets:env").control("security.data.secrets"), |_| async { Outcome::pass() })
         .check_fn(CheckSpec::new("db:tls").control("security.data.tls-in-transit"), |_| async {
@@ -72,8 +71,7 @@ async fn each_attestation_state_is_reached_and_counted() {
 
 #[tokio::test]
 async fn user_catalogs_and_the_x_namespace_are_accepted() {
-    let readiness = Readiness::builder()
-        .include_registered(false)
+    let readiness = readiness_core::testing::builder()
         .catalog(Catalog::new("orders", "Orders team").control(
             "orders.idempotency",
             "Idempotent writes",
@@ -104,8 +102,7 @@ fn build_reports_every_problem_at_once() {
         valid_for: days(1),
         evidence: "e".into(),
     };
-    let error = Readiness::builder()
-        .include_registered(false)
+    let error = readiness_core::testing::builder()
         .check_fn(CheckSpec::new("db:ping"), |_| async { Outcome::pass() })
         .check_fn(CheckSpec::new("db:ping"), |_| async { Outcome::pass() })
         .check_fn(CheckSpec::new("bad name\n"), |_| async { Outcome::pass() })
@@ -153,8 +150,7 @@ fn build_reports_every_problem_at_once() {
 async fn the_snapshot_never_runs_a_check() {
     let runs = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let counter = std::sync::Arc::clone(&runs);
-    let readiness = Readiness::builder()
-        .include_registered(false)
+    let readiness = readiness_core::testing::builder()
         .check_fn(CheckSpec::new("db:ping").critical(), move |_| {
             counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             async { Outcome::pass() }

@@ -1,13 +1,12 @@
 //! The health+json output and its detail gating.
 
 use readiness_core::output::{Disclosure, health_json};
-use readiness_core::{CheckSpec, Outcome, Readiness, Status};
+use readiness_core::{CheckSpec, Outcome, Status};
 
 async fn report() -> readiness_core::Report {
-    Readiness::builder()
+    readiness_core::testing::builder()
         .service("orders", "2.3.4")
         .description("order intake")
-        .include_registered(false)
         .check_fn(CheckSpec::new("db:connections").component_type("datastore").critical(), |_| async {
             Outcome::pass().observed(4, "connections").with_output("4 of 10 in use").evidence("max", 10)
         })

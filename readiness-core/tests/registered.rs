@@ -70,7 +70,7 @@ async fn statically_registered_items_reach_the_report() {
 
 #[tokio::test]
 async fn a_builder_can_leave_registered_items_out() {
-    let readiness = Readiness::builder().include_registered(false).build().unwrap();
+    let readiness = readiness_core::testing::builder().build().unwrap();
     let report = readiness.checklist().await;
     assert!(report.checks.is_empty());
     assert_eq!(report.control("security.auth.rbac").unwrap().attestation, AttestationState::Missing);

@@ -4,12 +4,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use readiness_core::{
-    CheckKind, CheckSpec, Freshness, Outcome, Readiness, ReadinessBuilder, Selection, Status, StatusChange,
-};
+use readiness_core::{CheckKind, CheckSpec, Freshness, Outcome, ReadinessBuilder, Selection, Status, StatusChange};
 
 fn builder() -> ReadinessBuilder {
-    Readiness::builder().service("test", "1.0.0").include_registered(false).max_jitter(Duration::ZERO)
+    readiness_core::testing::builder().service("test", "1.0.0").max_jitter(Duration::ZERO)
 }
 
 /// A check spec whose body counts its runs.

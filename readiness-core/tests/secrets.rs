@@ -4,21 +4,20 @@
 //! environment; the child prints the check's status and output.
 
 use std::os::unix::fs::PermissionsExt;
-use std::process::Command;
 
+use readiness_core::Status;
 use readiness_core::checks::secrets::SecretsCheck;
-use readiness_core::{Readiness, Status};
+use readiness_core::testing::{self, ChildTest};
 
 const STRONG: &str = "q7Vd2Kp9Lx4Zt8Wm3Rb6Nc1Hy5Jg0Fs";
 
 /// In the child: judge `T_API_KEY` (at least 24 characters) and print what the check said.
 #[tokio::test]
 async fn child_judges_its_environment() {
-    if std::env::var_os("SECRETS_CHILD").is_none() {
+    if !testing::is_child() {
         return;
     }
-    let readiness = Readiness::builder()
-        .include_registered(false)
+    let readiness = readiness_core::testing::builder()
         .register(SecretsCheck::new().secret("T_API_KEY").min_len(24).registration())
         .build()
         .unwrap();
@@ -32,18 +31,11 @@ async fn child_judges_its_environment() {
 
 /// Runs the child with `env` set (and `T_API_KEY*` otherwise unset): (status, output, evidence).
 fn judge(env: &[(&str, &str)]) -> (String, String, String) {
-    let mut command = Command::new(std::env::current_exe().unwrap());
-    command
-        .args(["--exact", "child_judges_its_environment", "--nocapture", "--test-threads=1"])
-        .env("SECRETS_CHILD", "1")
+    let stdout = ChildTest::new("child_judges_its_environment")
         .env_remove("T_API_KEY")
-        .env_remove("T_API_KEY_FILE");
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    let output = command.output().unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(output.status.success(), "child failed:\n{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+        .env_remove("T_API_KEY_FILE")
+        .envs(env.iter().copied())
+        .run();
     let field = |name: &str| {
         stdout
             .lines()

@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use readiness_core::{CheckSpec, Outcome, Readiness};
+use readiness_core::{CheckSpec, Outcome};
 
 #[derive(Default)]
 struct Captured {
@@ -58,8 +58,7 @@ async fn every_run_has_a_tracing_span_with_name_and_status() {
     let captured = Arc::new(Captured::default());
     let subscriber = tracing_subscriber::registry().with(CaptureLayer(Arc::clone(&captured)));
     let _guard = tracing::subscriber::set_default(subscriber);
-    let readiness = Readiness::builder()
-        .include_registered(false)
+    let readiness = readiness_core::testing::builder()
         .check_fn(CheckSpec::new("db:ping"), |_| async { Outcome::warn("slow") })
         .build()
         .unwrap();

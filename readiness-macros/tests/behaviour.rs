@@ -1,9 +1,8 @@
 //! What each macro registers reaches the built `Readiness` and its report.
 
-use std::process::Command;
-
 use readiness_core::attestation::AttestationState;
 use readiness_core::checks::secrets::{ExposeSecret, SecretString};
+use readiness_core::testing::{self, ChildTest};
 use readiness_core::{
     Attest, CheckContext, CheckKind, Outcome, Readiness, State, Status, attestations, check, control,
 };
@@ -132,31 +131,13 @@ async fn check_and_control_and_attestations_reach_the_report() {
     assert!(require_role());
 }
 
-/// Runs `test` of this binary again in a child process with `env` set: environment variables
-/// cannot be set safely in a multi-threaded test process.
-fn in_child(test: &str, env: &[(&str, &str)]) {
-    let output = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", test, "--nocapture", "--test-threads=1"])
-        .env("BEHAVIOUR_CHILD", "1")
-        .envs(env.iter().copied())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "child failed:\n{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
-    assert!(stdout.contains("1 passed"), "the child ran no test:\n{stdout}");
-}
-
-fn is_child() -> bool {
-    std::env::var_os("BEHAVIOUR_CHILD").is_some()
-}
-
 #[tokio::test]
 async fn attest_loads_a_good_configuration_and_its_check_passes() {
-    if !is_child() {
-        return in_child(
-            "attest_loads_a_good_configuration_and_its_check_passes",
-            &[("BEHAVIOUR_JWT_SECRET", STRONG), ("BEHAVIOUR_WORKERS", "4")],
-        );
+    if !testing::is_child() {
+        ChildTest::new("attest_loads_a_good_configuration_and_its_check_passes")
+            .envs([("BEHAVIOUR_JWT_SECRET", STRONG), ("BEHAVIOUR_WORKERS", "4")])
+            .run();
+        return;
     }
     let settings = Settings::from_env().unwrap();
     assert_eq!(settings.jwt_secret.expose_secret(), STRONG);
@@ -180,11 +161,11 @@ async fn attest_loads_a_good_configuration_and_its_check_passes() {
 
 #[tokio::test]
 async fn attest_reports_every_problem_at_once_and_its_check_fails() {
-    if !is_child() {
-        return in_child(
-            "attest_reports_every_problem_at_once_and_its_check_fails",
-            &[("BEHAVIOUR_API_TOKEN", "changeme"), ("BEHAVIOUR_PORT", "eighty"), ("BEHAVIOUR_WORKERS", "4")],
-        );
+    if !testing::is_child() {
+        ChildTest::new("attest_reports_every_problem_at_once_and_its_check_fails")
+            .envs([("BEHAVIOUR_API_TOKEN", "changeme"), ("BEHAVIOUR_PORT", "eighty"), ("BEHAVIOUR_WORKERS", "4")])
+            .run();
+        return;
     }
     let error = Settings::from_env().unwrap_err();
     let problems: Vec<String> = error.problems.iter().map(ToString::to_string).collect();
@@ -206,7 +187,7 @@ async fn attest_reports_every_problem_at_once_and_its_check_fails() {
 
 #[tokio::test]
 async fn attest_reads_name_file_and_refuses_a_world_readable_one() {
-    if !is_child() {
+    if !testing::is_child() {
         let dir = std::env::temp_dir().join(format!("readiness-attest-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let private = dir.join("jwt-private");
@@ -217,18 +198,20 @@ async fn attest_reads_name_file_and_refuses_a_world_readable_one() {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o600)).unwrap();
         std::fs::set_permissions(&public, std::fs::Permissions::from_mode(0o644)).unwrap();
-        in_child(
-            "attest_reads_name_file_and_refuses_a_world_readable_one",
-            &[("BEHAVIOUR_JWT_SECRET_FILE", private.to_str().unwrap()), ("BEHAVIOUR_WORKERS", "1"), ("EXPECT", "ok")],
-        );
-        in_child(
-            "attest_reads_name_file_and_refuses_a_world_readable_one",
-            &[
+        ChildTest::new("attest_reads_name_file_and_refuses_a_world_readable_one")
+            .envs([
+                ("BEHAVIOUR_JWT_SECRET_FILE", private.to_str().unwrap()),
+                ("BEHAVIOUR_WORKERS", "1"),
+                ("EXPECT", "ok"),
+            ])
+            .run();
+        ChildTest::new("attest_reads_name_file_and_refuses_a_world_readable_one")
+            .envs([
                 ("BEHAVIOUR_JWT_SECRET_FILE", public.to_str().unwrap()),
                 ("BEHAVIOUR_WORKERS", "1"),
                 ("EXPECT", "refused"),
-            ],
-        );
+            ])
+            .run();
         let _ = std::fs::remove_dir_all(dir);
         return;
     }
@@ -247,11 +230,11 @@ async fn attest_reads_name_file_and_refuses_a_world_readable_one() {
 
 #[tokio::test]
 async fn attest_structs_of_one_name_in_two_modules_judge_their_own_load() {
-    if !is_child() {
-        return in_child(
-            "attest_structs_of_one_name_in_two_modules_judge_their_own_load",
-            &[("BEHAVIOUR_MODULE_A_PORT", "8081")],
-        );
+    if !testing::is_child() {
+        ChildTest::new("attest_structs_of_one_name_in_two_modules_judge_their_own_load")
+            .envs([("BEHAVIOUR_MODULE_A_PORT", "8081")])
+            .run();
+        return;
     }
     assert_eq!(module_a::Config::from_env().unwrap().port, 8081);
     let error = module_b::Config::from_env().unwrap_err();

@@ -39,7 +39,7 @@ fn the_alert_rules_are_valid_and_fire_when_they_should() {
 #[test]
 fn the_probes_fit_the_defaults_and_the_routes() {
     let manifest = std::fs::read_to_string(deploy_dir().join("kubernetes.yaml")).unwrap();
-    let readiness = readiness_core::Readiness::builder().include_registered(false).build().unwrap();
+    let readiness = readiness_core::testing::builder().build().unwrap();
     for (probe, path) in
         [("startupProbe", "/startup"), ("readinessProbe", "/readiness"), ("livenessProbe", "/liveness")]
     {

@@ -15,13 +15,12 @@ use std::time::Duration;
 use axum::Router;
 use axum::http::header;
 use axum::routing::get;
-use readiness_core::{CheckSpec, Outcome, Readiness};
+use readiness_core::{CheckSpec, Outcome};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let readiness = Readiness::builder()
+    let readiness = readiness_core::testing::builder()
         .service("bench-server", env!("CARGO_PKG_VERSION"))
-        .include_registered(false)
         .default_ttl(Duration::from_secs(3600))
         .check_fn(CheckSpec::new("db:connections").critical(), |_| async { Outcome::pass() })
         .check_fn(CheckSpec::new("secrets:jwt").critical(), |_| async { Outcome::pass() })
@@ -33,9 +32,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     )
     .to_string();
     let bare_body: &'static str = Box::leak(body.replace(|c: char| c.is_ascii_alphabetic(), "x").into_boxed_str());
-    let hanging = Readiness::builder()
+    let hanging = readiness_core::testing::builder()
         .service("bench-server", env!("CARGO_PKG_VERSION"))
-        .include_registered(false)
         .check_fn(CheckSpec::new("hang:forever").critical().timeout(Duration::from_secs(3600)), |_| {
             std::future::pending::<Outcome>()
         })

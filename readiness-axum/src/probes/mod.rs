@@ -39,8 +39,7 @@
 //!
 //! # #[tokio::main(flavor = "current_thread")] async fn main() {
 //! let app: Router = Router::new().route("/", get(|| async { "hello" })).layer(map_response(harden));
-//! let readiness = Readiness::builder()
-//!     .include_registered(false)
+//! let readiness = readiness_core::testing::builder()
 //!     .register(SecurityHeaders::new(app.clone()).check())
 //!     .build()
 //!     .unwrap();

@@ -19,8 +19,7 @@
 //!     rustc: Some("rustc 1.85.0 (4d91de4e4 2025-02-17)".into()),
 //!     profile: Some("release".into()),
 //! };
-//! let readiness = Readiness::builder()
-//!     .include_registered(false)
+//! let readiness = readiness_core::testing::builder()
 //!     .build_info(build.clone())
 //!     .register(build_info_check(build))
 //!     .build()?;
@@ -28,8 +27,7 @@
 //! assert_eq!(report.status, Status::Pass);
 //! assert_eq!(report.checks[0].outcome.evidence["ci"], "github-actions");
 //!
-//! let unknown = Readiness::builder()
-//!     .include_registered(false)
+//! let unknown = readiness_core::testing::builder()
 //!     .register(build_info_check(BuildInfo::default()))
 //!     .build()?;
 //! let outcome = &unknown.readiness().await.checks[0].outcome;

@@ -3,11 +3,10 @@
 //!
 //! ```
 //! use readiness_core::output::checklist;
-//! use readiness_core::{Declaration, Readiness};
+//! use readiness_core::attestation::Declaration;
 //!
 //! # #[tokio::main(flavor = "current_thread")] async fn main() {
-//! let readiness = Readiness::builder()
-//!     .include_registered(false)
+//! let readiness = readiness_core::testing::builder()
 //!     .declare(Declaration::new("security.auth.rate-limiting", "GovernorLayer 50 req/s"))
 //!     .build()
 //!     .unwrap();

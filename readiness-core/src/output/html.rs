@@ -4,11 +4,10 @@
 //!
 //! ```
 //! use readiness_core::output::html;
-//! use readiness_core::{Declaration, Readiness};
+//! use readiness_core::attestation::Declaration;
 //!
 //! # #[tokio::main(flavor = "current_thread")] async fn main() {
-//! let readiness = Readiness::builder()
-//!     .include_registered(false)
+//! let readiness = readiness_core::testing::builder()
 //!     .declare(Declaration::new("security.auth.rbac", "roles <admin> & <user>"))
 //!     .build()
 //!     .unwrap();

@@ -10,7 +10,7 @@
 //! use readiness_core::output::in_toto;
 //!
 //! # #[tokio::main(flavor = "current_thread")] async fn main() {
-//! let readiness = Readiness::builder().service("orders", "1.0.0").include_registered(false).build().unwrap();
+//! let readiness = readiness_core::testing::builder().service("orders", "1.0.0").build().unwrap();
 //! let report = readiness.checklist().await;
 //! let statement = in_toto::statement(&report, &in_toto::Subject::new("orders", "ab12"));
 //! assert_eq!(statement["_type"], "https://in-toto.io/Statement/v1");

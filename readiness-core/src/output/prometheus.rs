@@ -7,8 +7,7 @@
 //! use readiness_core::{CheckSpec, Outcome, Readiness};
 //!
 //! # #[tokio::main(flavor = "current_thread")] async fn main() {
-//! let readiness = Readiness::builder()
-//!     .include_registered(false)
+//! let readiness = readiness_core::testing::builder()
 //!     .check_fn(CheckSpec::new("db:ping").control("performance.scalability.db-pooling").critical(), |_| async {
 //!         Outcome::pass()
 //!     })

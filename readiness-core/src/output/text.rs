@@ -11,8 +11,7 @@
 //! use readiness_core::{CheckSpec, Outcome, Readiness};
 //!
 //! # #[tokio::main(flavor = "current_thread")] async fn main() {
-//! let readiness = Readiness::builder()
-//!     .include_registered(false)
+//! let readiness = readiness_core::testing::builder()
 //!     .check_fn(CheckSpec::new("db:ping").critical(), |_| async { Outcome::fail("refused") })
 //!     .build()
 //!     .unwrap();

@@ -1,12 +1,10 @@
 //! What the built-in checks' tests share: run one check the way a service would, with room for
-//! slow real dependencies (a 5 s report deadline).
+//! slow real dependencies, and read what it said as plain values.
 
 // Each test binary compiles this module and reads only the fields it needs.
 #![allow(dead_code)]
 
-use std::time::Duration;
-
-use readiness_core::{CheckRegistration, Readiness, Status};
+use readiness_core::{CheckRegistration, Status};
 
 /// What one run of a check said.
 pub(crate) struct Ran {
@@ -17,17 +15,9 @@ pub(crate) struct Ran {
     pub(crate) evidence: serde_json::Value,
 }
 
-/// Builds a readiness with `registration` alone and runs it once.
+/// Runs `registration` alone, once (see [`readiness_core::testing::run_check`]).
 pub(crate) async fn run_one(registration: CheckRegistration) -> Ran {
-    let readiness = Readiness::builder()
-        .include_registered(false)
-        .deadline(Duration::from_secs(5))
-        .default_timeout(Duration::from_secs(4))
-        .register(registration)
-        .build()
-        .expect("one check builds");
-    let report = readiness.readiness().await;
-    let check = &report.checks[0];
+    let check = readiness_core::testing::run_check(registration).await;
     Ran {
         name: check.name.clone(),
         status: check.outcome.status,
