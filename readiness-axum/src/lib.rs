@@ -48,6 +48,7 @@
 //! | [`probes::PasswordPolicy`] | `http:password-policy` | `security.auth.password-strength` |
 
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod metrics;
 pub mod probes;

@@ -1,17 +1,29 @@
 //! **readiness**: a service attests its own production readiness.
 //!
-//! The service declares in code which items of a production-readiness checklist it implements,
-//! registers runtime self-checks that prove what a program can prove, records operator
-//! attestations for what only people can prove, and serves the result for orchestrators, people
-//! and auditors (see `readiness-axum` for the HTTP side).
+//! A production-readiness checklist is usually a document someone ticks by hand once. Here the
+//! service carries it: it **declares** in code which items it implements, **verifies** at run
+//! time what a program can verify, records **attestations** by people for the rest, and
+//! **serves** the result to orchestrators, people and auditors (HTTP in `readiness-axum`).
 //!
 //! ```
 //! use std::time::Duration;
-//! use readiness_core::{CheckKind, CheckSpec, Outcome, Readiness, Selection, Status};
+//! use readiness_core::output::{Disclosure, health_json};
+//! use readiness_core::{CheckSpec, MissingState, Outcome, Readiness, control};
+//!
+//! // 1. Declare: this item implements a control; the checklist links the control to it.
+//! #[control("security.network.headers", evidence = "SetResponseHeaderLayer: HSTS, CSP, nosniff")]
+//! fn security_layers() {}
+//!
+//! // 3. Attest: what only people can prove, with evidence and a validity (checked at compile time).
+//! readiness_core::attestations! {
+//!     "testing.qa.performance" => { by: "Perf team", on: "2026-11-01", valid_for: "365d",
+//!                                   evidence: "https://wiki.example/load-test-2026" },
+//! }
 //!
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! struct Pool { max: u32 }
 //!
+//! // 2. Verify: a runtime self-check bound to a control, given the state it needs.
 //! let readiness = Readiness::builder()
 //!     .service("orders", "1.4.2")
 //!     .state(Pool { max: 10 })
@@ -22,29 +34,68 @@
 //!             .timeout(Duration::from_millis(500)),
 //!         |ctx| async move {
 //!             let pool = ctx.state::<Pool>()?;
-//!             Ok::<_, readiness_core::MissingState>(Outcome::pass().observed(pool.max, "connections"))
+//!             Ok::<_, MissingState>(Outcome::pass().observed(pool.max, "connections"))
 //!         },
 //!     )
 //!     .build()?;
 //!
+//! // 4. Serve: an orchestrator reads the status, people and auditors the checklist.
 //! let report = readiness.readiness().await;
-//! assert_eq!(report.status, Status::Pass);
 //! assert_eq!(report.status.http_code(), 200);
+//! assert_eq!(health_json::render(&report, Disclosure::Minimal)["status"], "pass");
 //!
 //! let checklist = readiness.checklist().await;
-//! let pooling = checklist.control("performance.scalability.db-pooling").unwrap();
-//! assert_eq!(pooling.attestation.as_str(), "verified");
+//! let state = |id: &str| checklist.control(id).unwrap().attestation.as_str();
+//! assert_eq!(state("performance.scalability.db-pooling"), "verified");
+//! assert_eq!(state("security.network.headers"), "declared");
+//! // Attested for the 365 days after `on`, expired after.
+//! assert!(matches!(state("testing.qa.performance"), "attested" | "expired"));
+//! # security_layers();
 //! # Ok(()) }
 //! ```
 //!
-//! # Concepts
+//! # The four steps, and where each lives
 //!
-//! * A [`catalog`] is a checklist of [`Control`]s; `osgb` and `requirements` are built in.
-//! * A [`Check`] proves controls at runtime and produces an [`Outcome`].
-//! * Each control gets an [`AttestationState`]: verified, failing, declared, attested, expired,
-//!   waived or missing.
-//! * A [`Profile`] says which controls are required.
-//! * A [`Report`] is one evaluation; [`output`] renders it.
+//! | step | how | where |
+//! |---|---|---|
+//! | declare | `#[control]` on the implementing item, or [`ReadinessBuilder::declare`] | [`attestation::Declaration`] |
+//! | verify | `#[check]`, [`ReadinessBuilder::check_fn`], or a built-in from [`checks`] via [`ReadinessBuilder::register`] | [`Check`], [`CheckSpec`], [`Outcome`] |
+//! | attest | `attestations!`, [`ReadinessBuilder::attest`] and [`ReadinessBuilder::waive`] | [`attestation::OperatorAttestation`], [`attestation::Waiver`] |
+//! | serve | [`Readiness::readiness`], [`Readiness::checklist`]… rendered by [`output`] | [`Report`], [`output`] |
+//!
+//! Each control of a [`catalog`] (`osgb` and `requirements` are built in, `x.` ids need none)
+//! gets one [`attestation::AttestationState`]; [`Profile`] says which are required. Secrets
+//! never leave the library: every output passes through [`masking`]. Tests of checks and
+//! services use [`testing`].
+//!
+//! # Built-in checks
+//!
+//! | check | control | made by | feature |
+//! |---|---|---|---|
+//! | `db:pool` | `performance.scalability.db-pooling` | `checks::database::postgres_pool`, `sqlite_pool` | `postgres`, `sqlite` |
+//! | `db:tls` | `security.data.tls-in-transit` | `checks::database::postgres_tls` | `postgres` |
+//! | `db:replication` | `reliability.availability.db-replication` | `checks::database::postgres_replication` | `postgres` |
+//! | `db:archiving` | `reliability.backup.automated` | `checks::database::postgres_archiving` | `postgres` |
+//! | `tls:certificate` | `security.data.tls-in-transit` | `checks::host::tls_certificate` | `host` |
+//! | `host:ports` | `security.network.ports` | `checks::host::listening_ports` | `host` |
+//! | `host:memory` | `performance.scalability.resource-utilization` | `checks::host::memory` | `host` |
+//! | `host:disk`, `host:load` | `performance.monitoring.system-resources` | `checks::host::disk_free`, `load` | `host` |
+//! | `secrets:env` | `security.data.secrets` | [`checks::secrets::SecretsCheck`], `#[derive(Attest)]` | — |
+//! | `build:info` | `operations.deployment.ci-cd` | [`checks::build_info::build_info_check`] with `build_info!()` | — |
+//! | `logs:masking` | `security.data.log-masking` | `masking::canary_check` | `log-masking` |
+//!
+//! `readiness-axum` adds the HTTP self-probes (headers, CORS, rate limit, session cookie, JWT,
+//! password policy), the request-metrics checks and the shutdown check.
+//!
+//! # Features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `macros` | yes | `#[control]`, `#[check]`, `#[derive(Attest)]`, `attestations!`, `build_info!()` |
+//! | `log-masking` | no | the `tracing` masking writer and layer, and the canary check |
+//! | `postgres` | no | the PostgreSQL checks (sqlx 0.8) |
+//! | `sqlite` | no | the SQLite pool check (sqlx 0.8) |
+//! | `host` | no | certificate, ports, memory, disk and load checks |
 //!
 //! # Runner semantics
 //!
