@@ -131,13 +131,12 @@ fn parse(args: TokenStream, function: &ItemFn) -> syn::Result<Check> {
     let critical = get("critical").and_then(|arg| errors.ok(arg.expect_bool_or_flag())).unwrap_or(false);
     let mut durations = Vec::new();
     for key in ["timeout", "interval", "initial_delay", "ttl"] {
-        if let Some(arg) = get(key) {
-            if let Some(lit) = errors.ok(arg.expect_str("\"500ms\"")) {
-                if let Some(duration) = errors.ok(valid::duration(&lit, key)) {
-                    let nanos = u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX);
-                    durations.push((key, nanos));
-                }
-            }
+        if let Some(arg) = get(key)
+            && let Some(lit) = errors.ok(arg.expect_str("\"500ms\""))
+            && let Some(duration) = errors.ok(valid::duration(&lit, key))
+        {
+            let nanos = u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX);
+            durations.push((key, nanos));
         }
     }
     if get("initial_delay").is_some() && get("interval").is_none() {

@@ -30,7 +30,7 @@ pub fn parse_date(text: &str) -> Result<Date, String> {
 /// (`365d`, not humantime's calendar-year arithmetic).
 pub fn format_duration(value: Duration) -> String {
     const DAY: u64 = 86_400;
-    if value.subsec_nanos() == 0 && value.as_secs() % DAY == 0 && value.as_secs() > 0 {
+    if value.subsec_nanos() == 0 && value.as_secs().is_multiple_of(DAY) && value.as_secs() > 0 {
         format!("{}d", value.as_secs() / DAY)
     } else {
         humantime::format_duration(value).to_string()

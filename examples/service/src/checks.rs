@@ -1,4 +1,6 @@
-//! The service's readiness: checks, declarations and attestations, all declared with the macros.
+//! The service's readiness: checks, declarations and attestations. Each control is proven by one
+//! check (the pool by `db:connections` here, the rest by built-ins and self-probes); the
+//! declarations in `api.rs` and `db.rs` link each to the code that implements it.
 
 use std::time::Duration;
 
@@ -115,12 +117,12 @@ pub(crate) fn readiness(
     shutdown: &Shutdown,
     instance: &Instance<'_>,
 ) -> Result<Readiness, BuildError> {
-    // The built-in database checks: the pool everywhere; TLS, replication and WAL archiving on
-    // PostgreSQL (not critical: a missing replica warns, it does not take the instance out).
+    // The pool is proven by `db:connections` above; on PostgreSQL the built-ins add TLS,
+    // replication and WAL archiving (not critical: a missing replica warns, it does not take the
+    // instance out).
     let database_checks = match &database {
-        Database::Sqlite(pool) => vec![db_checks::sqlite_pool(pool.clone(), 2)],
+        Database::Sqlite(_) => Vec::new(),
         Database::Postgres(pool) => vec![
-            db_checks::postgres_pool(pool.clone(), 5),
             db_checks::postgres_tls(pool.clone()),
             db_checks::postgres_replication(pool.clone(), 1),
             db_checks::postgres_archiving(pool.clone(), Duration::from_secs(3600)),

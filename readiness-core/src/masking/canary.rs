@@ -27,11 +27,11 @@ pub(super) fn observe_canary(masked: &[u8]) {
         return;
     }
     let in_flight = IN_FLIGHT.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone();
-    if let Some((nonce, secret)) = in_flight {
-        if contains(masked, nonce.as_bytes()) {
-            *CANARY.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) =
-                Some((nonce, !contains(masked, secret.as_bytes())));
-        }
+    if let Some((nonce, secret)) = in_flight
+        && contains(masked, nonce.as_bytes())
+    {
+        *CANARY.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) =
+            Some((nonce, !contains(masked, secret.as_bytes())));
     }
 }
 

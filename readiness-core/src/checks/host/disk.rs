@@ -75,10 +75,10 @@ fn disk_facts(path: &std::path::Path) -> std::io::Result<DiskFacts> {
 
 #[cfg(unix)]
 fn judge_disk(path: &std::path::Path, floor: Floor) -> Outcome {
-    if let Floor::Percent(percent) = floor {
-        if !(0.0..=100.0).contains(&percent) {
-            return Outcome::fail(format!("the free-space floor {percent}% is not between 0 and 100"));
-        }
+    if let Floor::Percent(percent) = floor
+        && !(0.0..=100.0).contains(&percent)
+    {
+        return Outcome::fail(format!("the free-space floor {percent}% is not between 0 and 100"));
     }
     match disk_facts(path) {
         Ok(facts) => judge_disk_facts(&facts, floor, &path.display().to_string()),

@@ -105,10 +105,10 @@ fn own_socket_inodes() -> std::io::Result<BTreeSet<u64>> {
         let Ok(entry) = entry else { continue };
         let Ok(target) = std::fs::read_link(entry.path()) else { continue };
         let target = target.to_string_lossy();
-        if let Some(inode) = target.strip_prefix("socket:[").and_then(|rest| rest.strip_suffix(']')) {
-            if let Ok(inode) = inode.parse() {
-                inodes.insert(inode);
-            }
+        if let Some(inode) = target.strip_prefix("socket:[").and_then(|rest| rest.strip_suffix(']'))
+            && let Ok(inode) = inode.parse()
+        {
+            inodes.insert(inode);
         }
     }
     Ok(inodes)
