@@ -8,7 +8,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{MethodRouter, get};
 use ed25519_dalek::SigningKey;
 use readiness_core::output::{Disclosure, checklist, health_json, html, in_toto, prometheus, text};
 use readiness_core::{Readiness, Report, Selection};
@@ -238,9 +238,9 @@ impl Routes {
         let single = format!("{}/{{check}}", paths.readiness);
         let deeper = format!("{}/{{check}}/{{*rest}}", paths.readiness);
         Ok(Router::new()
-            .route(&paths.readiness, get(readiness_handler))
-            .route(&paths.liveness, get(liveness_handler))
-            .route(&paths.startup, get(startup_handler))
+            .route(&paths.readiness, probe_route(Probe::Readiness))
+            .route(&paths.liveness, probe_route(Probe::Liveness))
+            .route(&paths.startup, probe_route(Probe::Startup))
             .route(&paths.checklist, get(checklist_handler))
             .route(&paths.metrics, get(metrics_handler))
             .route(&paths.attestation, get(attestation_handler))
@@ -306,28 +306,11 @@ enum Probe {
     Startup = 2,
 }
 
-async fn readiness_handler(
-    State(shared): AppState,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-) -> Result<Response, Problem> {
-    probe(&shared, Probe::Readiness, query.as_deref(), &headers).await
-}
-
-async fn liveness_handler(
-    State(shared): AppState,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-) -> Result<Response, Problem> {
-    probe(&shared, Probe::Liveness, query.as_deref(), &headers).await
-}
-
-async fn startup_handler(
-    State(shared): AppState,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-) -> Result<Response, Problem> {
-    probe(&shared, Probe::Startup, query.as_deref(), &headers).await
+/// The route of one probe: the same handler, told which report it serves.
+fn probe_route(which: Probe) -> MethodRouter<Arc<Shared>> {
+    get(move |State(shared): AppState, RawQuery(query): RawQuery, headers: HeaderMap| async move {
+        probe(&shared, which, query.as_deref(), &headers).await
+    })
 }
 
 const REPORT_FORMATS: [Format; 3] = [Format::HealthJson, Format::Json, Format::Text];
