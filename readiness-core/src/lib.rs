@@ -80,7 +80,7 @@
 //! | `host:ports` | `security.network.ports` | `checks::host::listening_ports` | `host` |
 //! | `host:memory` | `performance.scalability.resource-utilization` | `checks::host::memory` | `host` |
 //! | `host:disk`, `host:load` | `performance.monitoring.system-resources` | `checks::host::disk_free`, `load` | `host` |
-//! | `secrets:env` | `security.data.secrets` | [`checks::secrets::SecretsCheck`], `#[derive(Attest)]` | — |
+//! | `secrets:env` (`attest:<Struct>` for a derive) | `security.data.secrets` | [`checks::secrets::SecretsCheck`], `#[derive(Attest)]` | — |
 //! | `build:info` | `operations.deployment.ci-cd` | [`checks::build_info::build_info_check`] with `build_info!()` | — |
 //! | `logs:masking` | `security.data.log-masking` | `masking::canary_check` | `log-masking` |
 //!

@@ -7,20 +7,20 @@
 //! [`CheckRegistration`] for [`readiness_core::ReadinessBuilder::register`] (every builder also
 //! converts into one with `From`).
 //!
-//! | probe | check | control | what a pass proves | pass test / fail tests (`tests/probes.rs`) |
+//! | probe | check | control | what a pass proves | fails (or warns) when |
 //! |---|---|---|---|---|
-//! | [`SecurityHeaders`] | `http:security-headers` | `security.network.headers` | answers carry `X-Content-Type-Options: nosniff`, a frame guard (`X-Frame-Options` or CSP `frame-ancestors`), an enforced `Content-Security-Policy`, a `Referrer-Policy` and HSTS with `max-age` ≥ 180 days | `security_headers_pass_with_tower_http_layers` / `security_headers_fail_listing_every_missing_and_weak_header`, `security_headers_fail_on_a_server_error` |
-//! | [`Cors`] | `http:cors` | `security.network.cors` | a preflight and a simple request from a foreign origin (and from `null`, and look-alikes of the allowed origin) are not allowed; never `*` with credentials; an allowed origin, if given, is accepted | `cors_passes_with_an_exact_origin_list` / `cors_fails_when_the_origin_is_mirrored_with_credentials`, `cors_fails_on_any_origin_and_on_wildcard_with_credentials`, `cors_fails_when_the_allowed_origin_is_refused`, `cors_fails_when_a_suffix_match_lets_a_look_alike_in` |
-//! | [`RateLimit`] | `http:rate-limit` | `security.auth.rate-limiting` | a burst from one client gets `429 Too Many Requests`, and the limit is per client | `rate_limit_passes_with_tower_governor`, `rate_limit_passes_with_a_peer_address_limiter_through_connect_info` / `rate_limit_fails_without_a_limiter`, `rate_limit_fails_clearly_when_the_limiter_cannot_key_the_request`, `rate_limit_fails_when_the_limiter_queues_instead_of_refusing`, `rate_limit_warns_when_the_limit_is_global` |
-//! | [`SessionCookie`] | `http:session-cookie` | `security.auth.session-management` | the session cookie a login sets is `Secure`, `HttpOnly` and `SameSite=Lax`/`Strict` | `session_cookie_passes_with_secure_httponly_samesite` / `session_cookie_fails_on_missing_flags`, `session_cookie_fails_without_a_cookie`, `session_cookie_warns_on_samesite_none` |
-//! | [`JwtValidation`] | `http:jwt` | `security.auth.jwt-validation` | a valid token is accepted; no token, garbage, alg `none`, expired, not yet valid, without expiry, another key, a tampered payload, the wrong audience and the wrong issuer are all refused (401/403) | `jwt_passes_with_strict_validation` / `jwt_fails_when_signatures_are_not_verified`, `jwt_fails_when_time_and_audience_are_not_validated`, `jwt_fails_when_alg_none_is_trusted`, `jwt_fails_when_the_probe_has_the_wrong_secret` |
-//! | [`PasswordPolicy`] | `http:password-policy` | `security.auth.password-strength` | every weak password is refused with 400/422 (and a strong one, if given, accepted) | `password_policy_passes_with_zxcvbn` / `password_policy_fails_on_a_length_only_rule`, `password_policy_fails_when_even_a_strong_password_is_refused` |
+//! | [`SecurityHeaders`] | `http:security-headers` | `security.network.headers` | answers carry `X-Content-Type-Options: nosniff`, a frame guard (`X-Frame-Options` or CSP `frame-ancestors`), an enforced `Content-Security-Policy`, a `Referrer-Policy` and HSTS with `max-age` ≥ 180 days | a header is missing or weak (every one is listed), or a probed path answers with a server error |
+//! | [`Cors`] | `http:cors` | `security.network.cors` | a preflight and a simple request from a foreign origin (and from `null`, and look-alikes of the allowed origin) are not allowed; never `*` with credentials; an allowed origin, if given, is accepted | a foreign origin, `null` or a look-alike of the allowed origin (a suffix match) is allowed, with or without credentials; any origin (`*`) is allowed (unless [`Cors::allow_wildcard`]); `*` comes with credentials; or the allowed origin is refused; an allowed origin echoed without `Vary: Origin` warns |
+//! | [`RateLimit`] | `http:rate-limit` | `security.auth.rate-limiting` | a burst from one client gets `429 Too Many Requests`, and the limit is per client | no request of the burst is refused, the limiter cannot key the request (no client address it can read), or it queues requests instead of refusing them; a limit shared by every client (a global one) warns |
+//! | [`SessionCookie`] | `http:session-cookie` | `security.auth.session-management` | the session cookie a login sets is `Secure`, `HttpOnly` and `SameSite=Lax`/`Strict` | the cookie lacks a flag, or the login sets no session cookie; `SameSite=None` warns |
+//! | [`JwtValidation`] | `http:jwt` | `security.auth.jwt-validation` | a valid token is accepted; no token, garbage, alg `none`, expired, not yet valid, without expiry, another key, a tampered payload, the wrong audience and the wrong issuer are all refused (401/403) | a forged token is accepted (signatures not verified, alg `none` trusted, time, audience or issuer not validated), or the valid token is refused (the probe holds another secret than the service); a forgery the probe cannot make (no [`JwtValidation::audience`] or [`JwtValidation::issuer`] given) warns |
+//! | [`PasswordPolicy`] | `http:password-policy` | `security.auth.password-strength` | every weak password is refused with 400/422 (and a strong one, if given, accepted) | a weak password is accepted (a rule that only counts characters lets `password` and `12345678` in), or the strong password is refused too |
 //!
-//! The test routers are built from real middleware: tower-http's `CorsLayer` and
-//! `SetResponseHeaderLayer`, `tower_governor`, `jsonwebtoken` validation, a login setting a
-//! cookie and a registration judged by `zxcvbn`. `every_probe_passes_together_on_one_correct_app`
-//! runs all six at once against one router; `probes_name_a_hanging_route_and_a_panicking_handler`
-//! shows the failures every probe shares.
+//! The probes are built for real middleware and pass with it: tower-http's `CorsLayer` and
+//! `SetResponseHeaderLayer`, `tower_governor` (keyed on the peer address through
+//! `ConnectInfo`, or on a forwarded header), `jsonwebtoken` validation, a login setting a
+//! cookie and a registration judged by `zxcvbn`. All six can check one router together: each
+//! probe's requests come from an address of its own (see below).
 //!
 //! ```
 //! use axum::{Router, http::HeaderValue, middleware::map_response, response::Response, routing::get};

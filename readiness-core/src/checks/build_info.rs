@@ -4,9 +4,9 @@
 //! `macros`), which reads the commit (`GIT_COMMIT`, `GITHUB_SHA`… or `git rev-parse HEAD`), the
 //! CI marker (`GITHUB_ACTIONS`, `GITLAB_CI`… or `CI=true`) and the compiler version.
 //!
-//! | check | control | proves | passes / fails (tests in `tests/build_info.rs`) |
+//! | check | control | passes when | fails when |
 //! |---|---|---|---|
-//! | [`build_info_check`] (`build:info`) | `operations.deployment.ci-cd` | a commit and a CI marker were captured at compile time; the commit, CI system, compiler and profile as evidence | `build_info_check_passes_for_a_ci_build_of_a_commit` / `build_info_check_fails_without_commit_or_ci_marker` and `build_info_check_fails_for_a_commit_built_outside_ci` (and `build_info_macro_captures_this_checkout_and_compiler` for the capture) |
+//! | [`build_info_check`] (`build:info`) | `operations.deployment.ci-cd` | a commit and a CI marker were captured at compile time; the commit, CI system, compiler and profile as evidence | no commit or no CI marker was captured (a blank value counts as none): a local build of a commit, a CI build outside a git checkout, or neither; the output says which and how to fix it |
 //!
 //! ```
 //! use readiness_core::{BuildInfo, Readiness, Status, checks::build_info::build_info_check};

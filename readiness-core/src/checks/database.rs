@@ -1,12 +1,12 @@
 //! Database checks with sqlx (features `postgres` and `sqlite`), each talking to the real
 //! database:
 //!
-//! | check | control | proves |
-//! |---|---|---|
-//! | [`postgres_pool`], [`sqlite_pool`] (`db:pool`) | `performance.scalability.db-pooling` | `SELECT 1` answers within the timeout on a pooled connection; the pool's maximum size is at least a floor; acquire time and utilisation as observed values |
-//! | [`postgres_tls`] (`db:tls`) | `security.data.tls-in-transit` | the session is encrypted (`pg_stat_ssl`) |
-//! | [`postgres_replication`] (`db:replication`) | `reliability.availability.db-replication` | at least N streaming replicas (`pg_stat_replication`), or the server is itself a standby (`pg_is_in_recovery()`) |
-//! | [`postgres_archiving`] (`db:archiving`) | `reliability.backup.automated` | WAL archiving is on, the last archive is recent, and no failure came after it (`pg_stat_archiver`) |
+//! | check | control | passes when | fails when |
+//! |---|---|---|---|
+//! | [`postgres_pool`], [`sqlite_pool`] (`db:pool`) | `performance.scalability.db-pooling` | `SELECT 1` answers within the timeout on a pooled connection; the pool's maximum size is at least a floor; acquire time and utilisation as observed values | the pool's maximum size is under the floor, or no connection can be had in time: wrong credentials, a closed port, an exhausted pool, an SQLite file that cannot be opened |
+//! | [`postgres_tls`] (`db:tls`) | `security.data.tls-in-transit` | the session is encrypted (`pg_stat_ssl`) | the session is in clear (`sslmode=disable`, or a server without TLS) |
+//! | [`postgres_replication`] (`db:replication`) | `reliability.availability.db-replication` | at least N streaming replicas (`pg_stat_replication`), or the server is itself a standby (`pg_is_in_recovery()`) | a primary has fewer streaming replicas than N |
+//! | [`postgres_archiving`] (`db:archiving`) | `reliability.backup.automated` | WAL archiving is on, the last archive is recent, and no failure came after it (`pg_stat_archiver`) | `archive_mode` is off, nothing was archived yet, the last archive is older than the limit, or the last attempt failed (a failing `archive_command`) |
 //!
 //! ```no_run
 //! # #[cfg(feature = "postgres")] async fn example() -> Result<(), Box<dyn std::error::Error>> {

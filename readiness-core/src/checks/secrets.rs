@@ -15,7 +15,7 @@
 //! # // SAFETY: the doctest is single-threaded up to here.
 //! # unsafe { std::env::set_var("DOCTEST_API_KEY", "k3Y-9fQz2LmW8vRt5XpN1cJ7bHs4GdAe"); }
 //! let readiness = Readiness::builder()
-//!     .register(SecretsCheck::new().secret("DOCTEST_API_KEY").min_len(24).registration())
+//!     .register(SecretsCheck::new().secret("DOCTEST_API_KEY").min_len(24))
 //!     .build()
 //!     .unwrap();
 //! assert_eq!(readiness.readiness().await.status, Status::Pass);
@@ -491,6 +491,12 @@ impl SecretsCheck {
                 async move { outcome }
             }),
         )
+    }
+}
+
+impl From<SecretsCheck> for CheckRegistration {
+    fn from(check: SecretsCheck) -> Self {
+        check.registration()
     }
 }
 

@@ -1,13 +1,13 @@
 //! Host checks (feature `host`), each reading the real thing: the certificate file the service
 //! serves, the process's own sockets in `/proc`, its memory, the filesystem it writes to.
 //!
-//! | check | control | proves | passes / fails (tests in `tests/host.rs`) |
+//! | check | control | passes when | fails when |
 //! |---|---|---|---|
-//! | [`tls_certificate`], [`tls_certificate_pem`] (`tls:certificate`) | `security.data.tls-in-transit` | the served certificate (the leaf, first in the PEM; the rest of the chain too) is valid now and not within `min_days` of expiry; days left as the observed value | `tls_certificate_passes_on_a_valid_chain_and_reports_what_it_read` / `tls_certificate_fails_expired_expiring_not_yet_valid_garbage_and_missing` (also `tls_certificate_fails_on_an_expired_intermediate`) |
-//! | [`listening_ports`] (`host:ports`) | `security.network.ports` | every TCP socket this process listens on (Linux: `/proc/net/tcp{,6}` matched to `/proc/self/fd`) is on a declared port | `listening_ports_pass_when_declared_and_fail_naming_an_undeclared_port` (one test: both cases share the process's sockets) |
-//! | [`memory`] (`host:memory`) | `performance.scalability.resource-utilization` | the process's resident memory (`VmRSS`) is at most a limit; the host's `MemAvailable` and the cgroup's limit as evidence | `memory_passes_under_a_generous_limit` / `memory_fails_over_a_one_byte_limit` |
-//! | [`disk_free`], [`disk_free_percent`] (`host:disk`) | `performance.monitoring.system-resources` | the filesystem holding a path has at least N bytes (or N %) free for the service's user, and free inodes | `disk_free_passes_with_room_to_spare` / `disk_free_fails_over_the_disk_size_and_on_a_missing_path` |
-//! | [`load`] (`host:load`) | `performance.monitoring.system-resources` | the 1-minute load average per available core is below a limit | `load_passes_under_a_generous_limit` / `load_fails_under_a_zero_limit` |
+//! | [`tls_certificate`], [`tls_certificate_pem`] (`tls:certificate`) | `security.data.tls-in-transit` | the served certificate (the leaf, first in the PEM; the rest of the chain too) is valid now and not within `min_days` of expiry; days left as the observed value | the file is missing or unreadable, holds no certificate or a malformed one, or a certificate of the chain (an intermediate too) is expired, not yet valid or expires within `min_days` |
+//! | [`listening_ports`] (`host:ports`) | `security.network.ports` | every TCP socket this process listens on (Linux: `/proc/net/tcp{,6}` matched to `/proc/self/fd`) is on a declared port | the process listens on an undeclared port (each is named with its address); a declared port not listening (yet) warns |
+//! | [`memory`] (`host:memory`) | `performance.scalability.resource-utilization` | the process's resident memory (`VmRSS`) is at most a limit; the host's `MemAvailable` and the cgroup's limit as evidence | the resident memory is over the limit |
+//! | [`disk_free`], [`disk_free_percent`] (`host:disk`) | `performance.monitoring.system-resources` | the filesystem holding a path has at least N bytes (or N %) free for the service's user, and free inodes | less is free than the floor, no inode is free, the path does not exist, or a percentage floor is outside 0–100 |
+//! | [`load`] (`host:load`) | `performance.monitoring.system-resources` | the 1-minute load average per available core is below a limit | the load per core is at or over the limit |
 //!
 //! The build itself (`operations.deployment.ci-cd`) is proven by
 //! [`build_info::build_info_check`](crate::checks::build_info::build_info_check), which needs no OS
