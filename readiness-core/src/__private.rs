@@ -7,10 +7,11 @@
 pub use inventory;
 
 pub use crate::check::{BoxFuture, CheckContext, CheckKind, check_fn};
-pub use crate::checks::build_info::captured as build_info;
-pub use crate::checks::secrets::{AttestError, AttestLoader, attest_check};
-pub use crate::masking::Redacted;
+pub use crate::checks::secrets::AttestError;
+pub use crate::checks::secrets::derive::{AttestLoader, attest_check};
+pub use crate::masking::values::Redacted;
 pub use crate::outcome::{IntoOutcome, Outcome, into_outcome};
+pub use crate::registered::captured_build_info as build_info;
 pub use crate::registered::{
     StaticAttestation, StaticCheck, StaticControl, StaticItem, StaticSource, StaticWaiver, registered,
 };

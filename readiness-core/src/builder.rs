@@ -259,7 +259,8 @@ impl ReadinessBuilder {
     /// `attestations!`) are included (default `true`).
     ///
     /// Registrations are per binary: every `Readiness` built in a test binary (or in merged
-    /// doctests) sees all of them. Tests that build their own set use `include_registered(false)`.
+    /// doctests) sees all of them. Tests that build their own set start from
+    /// [`testing::builder`](crate::testing::builder), which leaves them out.
     pub fn include_registered(mut self, include: bool) -> Self {
         self.include_registered = include;
         self

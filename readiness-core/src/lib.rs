@@ -80,8 +80,8 @@
 //! | `host:ports` | `security.network.ports` | `checks::host::listening_ports` | `host` |
 //! | `host:memory` | `performance.scalability.resource-utilization` | `checks::host::memory` | `host` |
 //! | `host:disk`, `host:load` | `performance.monitoring.system-resources` | `checks::host::disk_free`, `load` | `host` |
-//! | `secrets:env` (`attest:<Struct>` for a derive) | `security.data.secrets` | [`checks::secrets::SecretsCheck`], `#[derive(Attest)]` | — |
-//! | `build:info` | `operations.deployment.ci-cd` | [`checks::build_info::build_info_check`] with `build_info!()` | — |
+//! | `secrets:env` (`attest:<Struct>` for a derive) | `security.data.secrets` | [`checks::secrets::SecretsCheck`], `#[derive(Attest)]` | —, `macros` for the derive |
+//! | `build:info` | `operations.deployment.ci-cd` | [`checks::build_info::build_info_check`] with `build_info!()` | —, `macros` for `build_info!()` |
 //! | `logs:masking` | `security.data.log-masking` | `masking::canary_check` | `log-masking` |
 //!
 //! `readiness-axum` adds the HTTP self-probes (headers, CORS, rate limit, session cookie, JWT,

@@ -150,3 +150,20 @@ impl StaticItem {
 pub fn registered() -> impl Iterator<Item = &'static StaticItem> {
     inventory::iter::<StaticItem>.into_iter()
 }
+
+/// What `build_info!()` expands to: the values it captured at compile time, and whether the
+/// calling crate was compiled with debug assertions.
+#[doc(hidden)]
+pub fn captured_build_info(
+    commit: Option<&str>,
+    ci: Option<&str>,
+    rustc: Option<&str>,
+    debug_assertions: bool,
+) -> crate::report::BuildInfo {
+    crate::report::BuildInfo {
+        commit: commit.map(str::to_owned),
+        ci: ci.map(str::to_owned),
+        rustc: rustc.map(str::to_owned),
+        profile: Some(if debug_assertions { "debug" } else { "release" }.to_owned()),
+    }
+}

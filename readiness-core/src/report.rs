@@ -189,7 +189,7 @@ pub struct ControlReport {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct Coverage {
-    /// Controls with a passing bound check.
+    /// Controls whose bound checks have results and none fails (see [`AttestationState::Verified`]).
     pub verified: usize,
     /// Controls with a failing bound check.
     pub failing: usize,

@@ -16,7 +16,6 @@
 
 use std::ffi::OsString;
 use std::process::Command;
-use std::time::Duration;
 
 use crate::builder::ReadinessBuilder;
 use crate::readiness::Readiness;
@@ -33,25 +32,34 @@ pub fn builder() -> ReadinessBuilder {
     Readiness::builder().include_registered(false)
 }
 
-/// Runs `check` once, alone, the way a service would (masked, bounded, timed out), with room
-/// for a slow real dependency: a 4 s check timeout inside a 5 s report deadline.
+/// Runs `check` once, alone, with the settings a service gets by default (800 ms timeout, 900 ms
+/// deadline), so a test also proves the check answers within a probe's budget.
 ///
 /// # Panics
 ///
 /// When the check cannot be built (an invalid name or control id): a test's mistake.
 pub async fn run_check(check: impl Into<CheckRegistration>) -> CheckResult {
-    let readiness = builder()
-        .deadline(Duration::from_secs(5))
-        .default_timeout(Duration::from_secs(4))
-        .register(check)
-        .build()
-        .unwrap_or_else(|error| panic!("the check does not build: {error}"));
+    run_check_in(builder(), check).await
+}
+
+/// Runs `check` once, alone, in `builder` (for other settings, such as room for a slow real
+/// dependency: `testing::builder().deadline(Duration::from_secs(5))`).
+///
+/// # Panics
+///
+/// When the check cannot be built (an invalid name or control id): a test's mistake.
+pub async fn run_check_in(builder: ReadinessBuilder, check: impl Into<CheckRegistration>) -> CheckResult {
+    let check = check.into();
+    let name = check.spec().name().to_owned();
+    let readiness = builder.register(check).build().unwrap_or_else(|error| panic!("the check does not build: {error}"));
+    // Every kind, so a liveness- or startup-only check is run too.
     let mut report = readiness.checklist().await;
-    report.checks.swap_remove(0)
+    let index = report.checks.iter().position(|result| result.name == name);
+    report.checks.swap_remove(index.unwrap_or_else(|| panic!("no result for `{name}`")))
 }
 
 /// Whether this process is a child started by [`ChildTest::run`]: a test that needs a process
-/// of its own starts with `if !testing::is_child() { return ChildTest::new("its_name").run(); }`.
+/// of its own starts with `if !testing::is_child() { ChildTest::new("its_name").run(); return; }`.
 pub fn is_child() -> bool {
     std::env::var_os(CHILD_MARKER).is_some()
 }

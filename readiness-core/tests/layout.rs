@@ -41,17 +41,30 @@ fn modules() -> Vec<(String, String)> {
         .collect()
 }
 
-/// The module paths `code` names after `prefix` (`crate::`, `super::`).
+/// The module paths `code` names after `prefix` (`crate::`, `super::`), grouped imports
+/// (`crate::{a::X, b::Y}`) included.
 fn named_after<'a>(code: &'a str, prefix: &str) -> Vec<&'a str> {
-    code.match_indices(prefix)
-        .filter(|(at, _)| !code[..*at].ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == ':'))
-        .map(|(at, _)| {
-            let rest = &code[at + prefix.len()..];
-            let end = rest.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(rest.len());
-            &rest[..end]
-        })
-        .filter(|name| !name.is_empty())
-        .collect()
+    let first_segment = |text: &'a str| {
+        let text = text.trim_start();
+        let end = text.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(text.len());
+        &text[..end]
+    };
+    let mut names = Vec::new();
+    for (at, _) in code.match_indices(prefix) {
+        if code[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == ':') {
+            continue;
+        }
+        let rest = &code[at + prefix.len()..];
+        match rest.strip_prefix('{') {
+            Some(group) => {
+                let group = &group[..group.find('}').unwrap_or(group.len())];
+                names.extend(group.split(',').map(first_segment));
+            }
+            None => names.push(first_segment(rest)),
+        }
+    }
+    names.retain(|name| !name.is_empty());
+    names
 }
 
 fn find_cycle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {

@@ -30,3 +30,16 @@ fn ui_fail() {
     let cases = trybuild::TestCases::new();
     cases.compile_fail("tests/ui/fail/*.rs");
 }
+
+/// Under CI the compile-fail cases must not go quiet: when CI's compiler is no longer the one
+/// the snapshots were written with, this fails and says to re-bless them (`TRYBUILD=overwrite`)
+/// and move the gate above to the new version.
+#[test]
+#[rustversion::attr(stable(1.95), ignore = "the snapshots' compiler: `ui_fail` runs")]
+fn ci_runs_the_compile_fail_cases() {
+    let in_ci = std::env::var("CI").is_ok_and(|value| value == "true");
+    assert!(
+        !in_ci,
+        "CI's rustc is not 1.95 (stable), so `ui_fail` was skipped: re-bless the .stderr snapshots with this compiler and update the gate"
+    );
+}

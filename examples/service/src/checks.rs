@@ -1,6 +1,8 @@
-//! The service's readiness: checks, declarations and attestations. Each control is proven by one
-//! check (the pool by `db:connections` here, the rest by built-ins and self-probes); the
-//! declarations in `api.rs` and `db.rs` link each to the code that implements it.
+//! The service's readiness: checks, declarations and attestations. No control is proven twice
+//! by the same means: the built-ins and self-probes prove what they check (two checks share a
+//! control only where each proves a different part of it: the two configuration structs'
+//! secrets; on PostgreSQL, TLS to the database and the served certificate), and the
+//! declarations in `api.rs` and `db.rs` link each control to the code that implements it.
 
 use std::time::Duration;
 
@@ -18,10 +20,10 @@ use readiness_core::{
 use crate::api;
 use crate::db::Database;
 
-/// The pool answers `SELECT 1` within its timeout.
+/// The database answers `SELECT 1` within a probe-sized timeout: the service's own readiness
+/// gate on its one dependency. It claims no control: the built-in `db:pool` proves the pool.
 #[check(
     name = "db:connections",
-    controls("performance.scalability.db-pooling"),
     critical,
     timeout = "500ms",
     component_type = "datastore",
@@ -117,12 +119,13 @@ pub(crate) fn readiness(
     shutdown: &Shutdown,
     instance: &Instance<'_>,
 ) -> Result<Readiness, BuildError> {
-    // The pool is proven by `db:connections` above; on PostgreSQL the built-ins add TLS,
-    // replication and WAL archiving (not critical: a missing replica warns, it does not take the
-    // instance out).
+    // The built-in database checks prove the controls: the pool (`db:pool`, with its size floor,
+    // acquire time and utilisation) everywhere; TLS, replication and WAL archiving on PostgreSQL
+    // (not critical: a missing replica warns, it does not take the instance out).
     let database_checks = match &database {
-        Database::Sqlite(_) => Vec::new(),
+        Database::Sqlite(pool) => vec![db_checks::sqlite_pool(pool.clone(), 2)],
         Database::Postgres(pool) => vec![
+            db_checks::postgres_pool(pool.clone(), 5),
             db_checks::postgres_tls(pool.clone()),
             db_checks::postgres_replication(pool.clone(), 1),
             db_checks::postgres_archiving(pool.clone(), Duration::from_secs(3600)),

@@ -42,18 +42,6 @@ use crate::outcome::Outcome;
 use crate::report::BuildInfo;
 use crate::spec::{CheckRegistration, CheckSpec};
 
-/// What `build_info!()` expands to: the values it captured at compile time, and whether the
-/// calling crate was compiled with debug assertions.
-#[doc(hidden)]
-pub fn captured(commit: Option<&str>, ci: Option<&str>, rustc: Option<&str>, debug_assertions: bool) -> BuildInfo {
-    BuildInfo {
-        commit: commit.map(str::to_owned),
-        ci: ci.map(str::to_owned),
-        rustc: rustc.map(str::to_owned),
-        profile: Some(if debug_assertions { "debug" } else { "release" }.to_owned()),
-    }
-}
-
 /// The build check (`build:info`): passes when `build` names a commit and a CI system, fails
 /// naming what is missing and how to get it. The evidence holds the commit, CI system, compiler
 /// and profile (`none` for what is unknown). The facts never change while the process runs, so

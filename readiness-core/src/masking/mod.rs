@@ -38,9 +38,8 @@
 //!
 //! See `MaskingWriter` for an example.
 
-mod values;
-#[doc(hidden)]
-pub use values::Redacted;
+/// `Redacted` in it is for generated code only, reached through `__private`.
+pub(crate) mod values;
 pub use values::{MARKER, MIN_SECRET_LEN, Masker, bound, global, mask, register_secret};
 
 #[cfg(feature = "log-masking")]

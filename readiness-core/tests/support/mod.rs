@@ -4,7 +4,9 @@
 // Each test binary compiles this module and reads only the fields it needs.
 #![allow(dead_code)]
 
-use readiness_core::{CheckRegistration, Status};
+use std::time::Duration;
+
+use readiness_core::{CheckRegistration, Status, testing};
 
 /// What one run of a check said.
 pub(crate) struct Ran {
@@ -15,9 +17,11 @@ pub(crate) struct Ran {
     pub(crate) evidence: serde_json::Value,
 }
 
-/// Runs `registration` alone, once (see [`readiness_core::testing::run_check`]).
+/// Runs `registration` alone, once, with room for a slow real dependency: a 4 s check timeout
+/// inside a 5 s report deadline.
 pub(crate) async fn run_one(registration: CheckRegistration) -> Ran {
-    let check = readiness_core::testing::run_check(registration).await;
+    let builder = testing::builder().deadline(Duration::from_secs(5)).default_timeout(Duration::from_secs(4));
+    let check = testing::run_check_in(builder, registration).await;
     Ran {
         name: check.name.clone(),
         status: check.outcome.status,
