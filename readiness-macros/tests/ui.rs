@@ -20,11 +20,12 @@ fn ui_pass() {
     // `cases` runs when dropped, before `_turn` is released.
 }
 
-#[test]
+// Before `#[test]`, which reads `#[ignore]` when it expands: an `ignore` added after it is lost.
 #[rustversion::attr(
     not(stable(1.95)),
     ignore = "the .stderr snapshots are rustc 1.95's words: run the compile-fail cases with rustc 1.95 (stable)"
 )]
+#[test]
 fn ui_fail() {
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
     let cases = trybuild::TestCases::new();
@@ -34,8 +35,8 @@ fn ui_fail() {
 /// Under CI the compile-fail cases must not go quiet: when CI's compiler is no longer the one
 /// the snapshots were written with, this fails and says to re-bless them (`TRYBUILD=overwrite`)
 /// and move the gate above to the new version.
-#[test]
 #[rustversion::attr(stable(1.95), ignore = "the snapshots' compiler: `ui_fail` runs")]
+#[test]
 fn ci_runs_the_compile_fail_cases() {
     let in_ci = std::env::var("CI").is_ok_and(|value| value == "true");
     assert!(
