@@ -91,6 +91,24 @@ impl Outcome {
         Self::new(Status::Warn).with_output(output)
     }
 
+    /// The check could not observe what it needs (an unsupported OS, no traffic yet, a missing
+    /// permission, logging filtered out): a warning reading `cannot tell: <what>; <fix>`. Never a
+    /// pass, so the control is not verified, and never a failure, since nothing was found wrong.
+    ///
+    /// ```
+    /// use readiness_core::{Outcome, Status};
+    ///
+    /// let outcome = Outcome::cannot_tell("no request seen yet", "send traffic, or wait for the first request");
+    /// assert_eq!(outcome.status, Status::Warn);
+    /// assert_eq!(
+    ///     outcome.output.as_deref(),
+    ///     Some("cannot tell: no request seen yet; send traffic, or wait for the first request")
+    /// );
+    /// ```
+    pub fn cannot_tell(what: impl fmt::Display, fix: impl fmt::Display) -> Self {
+        Self::warn(format!("cannot tell: {what}; {fix}"))
+    }
+
     /// A failure with an explanation.
     pub fn fail(output: impl Into<String>) -> Self {
         Self::new(Status::Fail).with_output(output)
