@@ -3,6 +3,9 @@
 # a primary with WAL archiving on (127.0.0.1:55432) and a streaming standby (127.0.0.1:55433).
 # The database checks of `reliability.availability.db-replication` and `reliability.backup.automated`
 # are tested against it: they can only pass on a server that really replicates and archives.
+# The primary allows logical decoding (`wal_level = logical`, so a test can show that a logical
+# slot is not a replica) and serves TLS with a certificate for 127.0.0.1 and localhost signed by
+# its own CA ($DIR/tls/ca.crt), so `sslmode=verify-full` can be tested.
 #
 #   scripts/pg-cluster.sh start   # idempotent: starts what is stopped, builds what is missing
 #   scripts/pg-cluster.sh stop
@@ -18,6 +21,8 @@ case "$DIR" in /*) ;; *) DIR="$PWD/$DIR" ;; esac
 cd /
 PRIMARY_PORT=55432
 STANDBY_PORT=55433
+# Bumped whenever build_primary changes: a cluster built by an older version is rebuilt.
+FORMAT=2
 
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 if [ -z "$bin" ] || [ ! -x "$bin/initdb" ]; then
@@ -53,19 +58,44 @@ stop() {
   done
 }
 
+# A CA and a server certificate for 127.0.0.1 and localhost signed by it, in $DIR/tls.
+build_tls() {
+  local tls="$DIR/tls"
+  rm -rf "$tls"
+  mkdir -p "$tls"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=readiness test CA" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+    -keyout "$tls/ca.key" -out "$tls/ca.crt" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout "$tls/server.key" -out "$tls/server.csr" 2>/dev/null
+  printf '%s\n' "subjectAltName=DNS:localhost,IP:127.0.0.1" "basicConstraints=critical,CA:FALSE" \
+    "keyUsage=critical,digitalSignature,keyEncipherment" "extendedKeyUsage=serverAuth" >"$tls/server.ext"
+  openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.crt" -CAkey "$tls/ca.key" -CAcreateserial -days 3650 \
+    -extfile "$tls/server.ext" -out "$tls/server.crt" 2>/dev/null
+  chmod 644 "$tls/ca.crt" "$tls/server.crt"
+  chmod 600 "$tls/server.key" "$tls/ca.key"
+  [ "$(id -u)" = 0 ] && chown -R postgres: "$tls"
+  return 0
+}
+
 build_primary() {
+  build_tls
   as_owner "$bin/initdb" -D "$DIR/primary" -U postgres --auth=trust -N >/dev/null
   cat >>"$DIR/primary/postgresql.conf" <<CONF
 port = $PRIMARY_PORT
 listen_addresses = '127.0.0.1'
 unix_socket_directories = '$DIR'
 fsync = off
-wal_level = replica
-max_wal_senders = 4
+wal_level = logical
+max_wal_senders = 10
+max_replication_slots = 10
 archive_mode = on
 archive_command = 'test ! -f $DIR/archive/%f && cp %p $DIR/archive/%f'
+ssl = on
+ssl_cert_file = '$DIR/tls/server.crt'
+ssl_key_file = '$DIR/tls/server.key'
 CONF
   echo "host replication all 127.0.0.1/32 trust" >>"$DIR/primary/pg_hba.conf"
+  as_owner sh -c "echo $FORMAT >'$DIR/primary/readiness-format'"
 }
 
 build_standby() {
@@ -80,6 +110,11 @@ start() {
   # One start at a time: test binaries may call this concurrently.
   exec 9>"$DIR/.lock"
   flock 9
+  if [ -f "$DIR/primary/PG_VERSION" ] && [ "$(cat "$DIR/primary/readiness-format" 2>/dev/null)" != "$FORMAT" ]; then
+    echo "pg-cluster: rebuilding a cluster made by an older version of this script" >&2
+    stop
+    rm -rf "$DIR/primary" "$DIR/standby"
+  fi
   if ! ready "$PRIMARY_PORT"; then
     if [ ! -f "$DIR/primary/PG_VERSION" ]; then
       # A new primary numbers its WAL from the start again: old archives would collide.
@@ -101,8 +136,13 @@ start() {
   # Wait until the standby streams, so tests see a settled cluster.
   for _ in $(seq 1 50); do
     streaming=$(as_owner "$bin/psql" -h 127.0.0.1 -p "$PRIMARY_PORT" -U postgres -Atqc \
-      "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'" postgres 2>/dev/null || echo 0)
-    [ "$streaming" -ge 1 ] && { echo "pg-cluster: primary 127.0.0.1:$PRIMARY_PORT, standby 127.0.0.1:$STANDBY_PORT"; exit 0; }
+      "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming' AND replay_lsn IS NOT NULL" postgres 2>/dev/null || echo 0)
+    if [ "$streaming" -ge 1 ]; then
+      # A test cut short may have left replay paused on the standby.
+      as_owner "$bin/psql" -h 127.0.0.1 -p "$STANDBY_PORT" -U postgres -Atqc "SELECT pg_wal_replay_resume()" postgres >/dev/null
+      echo "pg-cluster: primary 127.0.0.1:$PRIMARY_PORT, standby 127.0.0.1:$STANDBY_PORT"
+      exit 0
+    fi
     sleep 0.2
   done
   echo "pg-cluster: the standby did not start streaming (see $DIR/*/server.log)" >&2
