@@ -13,17 +13,18 @@ use time::{Date, OffsetDateTime};
 /// one function of this module, by this precedence:
 ///
 /// 1. `failing`: a bound check is reported failing;
-/// 2. `verified`: a bound check has a result and none fails (a `warn` included, for now);
-/// 3. `declared`: code declares the control (the first declaration is the evidence);
-/// 4. `attested`: an operator record that still holds;
-/// 5. `waived`: a waiver that still holds;
-/// 6. `expired`: an operator record, or else a waiver, that no longer holds;
-/// 7. `missing`: nothing speaks for the control.
+/// 2. `verified`: every bound check has a result and each **passes** (a `warn` never verifies:
+///    the control keeps the state below, and the warning is shown with it);
+/// 3. `expired`: an operator record that no longer holds, even when a declaration exists;
+/// 4. `declared`: code declares the control (the first declaration is the evidence);
+/// 5. `attested`: an operator record that still holds;
+/// 6. `waived`: a waiver that still holds;
+/// 7. `expired`: a waiver that no longer holds;
+/// 8. `missing`: nothing speaks for the control.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AttestationState {
-    /// Bound checks have results and none fails now. A `warn` is not failing, so today it
-    /// verifies too: a known gap, to close so that only `pass` verifies.
+    /// Every bound check has a result and each passes now (a `warn` does not verify).
     Verified,
     /// A bound check fails now.
     Failing,
@@ -87,7 +88,8 @@ impl fmt::Display for AttestationState {
 pub(crate) struct ControlEvidence<'a> {
     /// A line about the first bound check reported failing.
     pub(crate) failing: Option<String>,
-    /// A line about the first bound check with a result that is not failing.
+    /// A line about the first passing bound check, given only when every bound check has a
+    /// result and each passes: only a pass verifies.
     pub(crate) passing: Option<String>,
     /// The first declaration in code.
     pub(crate) declaration: Option<&'a Declaration>,
@@ -98,24 +100,26 @@ pub(crate) struct ControlEvidence<'a> {
 }
 
 /// **The precedence of attestation states**, decided here and nowhere else (the order is in
-/// [`AttestationState`]'s docs): a failing bound check, then a bound check's result, then a
-/// declaration, a valid operator record, a valid waiver, an expired record or waiver, nothing.
-/// Returns the state and the sentence of evidence that decided it.
+/// [`AttestationState`]'s docs): a failing bound check, then bound checks that all pass, then an
+/// operator record that has expired (shown even over a declaration: an auditor must see it), a
+/// declaration, a valid operator record, a valid waiver, an expired waiver, nothing. Returns the
+/// state and the sentence of evidence that decided it.
 pub(crate) fn decide(evidence: ControlEvidence<'_>, now: OffsetDateTime) -> (AttestationState, Option<String>) {
     let ControlEvidence { failing, passing, declaration, operator, waiver } = evidence;
+    let expired_record = operator.filter(|record| !record.is_valid_at(now));
     if let Some(line) = failing {
         (AttestationState::Failing, Some(line))
     } else if let Some(line) = passing {
         (AttestationState::Verified, Some(line))
+    } else if let Some(record) = expired_record {
+        let expired = record.expires_at().date();
+        (AttestationState::Expired, Some(format!("attestation by {} expired on {expired}", record.by)))
     } else if let Some(first) = declaration {
         (AttestationState::Declared, Some(first.evidence.clone()))
-    } else if let Some(record) = operator.filter(|record| record.is_valid_at(now)) {
+    } else if let Some(record) = operator {
         (AttestationState::Attested, Some(format!("attested by {} on {}: {}", record.by, record.on, record.evidence)))
     } else if let Some(waiver) = waiver.filter(|waiver| waiver.is_valid_at(now)) {
         (AttestationState::Waived, Some(format!("waived until {}: {}", waiver.until, waiver.reason)))
-    } else if let Some(record) = operator {
-        let expired = record.expires_at().date();
-        (AttestationState::Expired, Some(format!("attestation by {} expired on {expired}", record.by)))
     } else if let Some(waiver) = waiver {
         (AttestationState::Expired, Some(format!("waiver expired after {}: {}", waiver.until, waiver.reason)))
     } else {

@@ -7,7 +7,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use readiness_rules::{CHECK_NAME_RULE, is_custom_id, is_valid_check_name};
+use readiness_rules::{CHECK_NAME_RULE, format_duration, is_custom_id, is_valid_check_name};
 
 use crate::attestation::{Declaration, OperatorAttestation, Waiver};
 use crate::catalog::{self, Catalog, Control};
@@ -54,6 +54,29 @@ pub enum BuildProblem {
         id: String,
         /// `operator attestation` or `waiver`.
         what: &'static str,
+    },
+    /// An operator attestation is dated after today: nobody can attest to the future.
+    #[error(
+        "the operator attestation of `{id}` is dated {on}, after today: attest what has been done, on the day it was"
+    )]
+    FutureAttestation {
+        /// The control id.
+        id: String,
+        /// The attestation's day.
+        on: String,
+    },
+    /// An operator attestation holds longer than the builder allows
+    /// ([`ReadinessBuilder::max_attestation_validity`], 400 days by default).
+    #[error(
+        "the operator attestation of `{id}` holds for {valid_for}, longer than the {max} allowed: attest again more often, or raise `max_attestation_validity`"
+    )]
+    AttestationTooLong {
+        /// The control id.
+        id: String,
+        /// Its validity.
+        valid_for: String,
+        /// The most allowed.
+        max: String,
     },
     /// A setting is out of range.
     #[error("invalid setting `{setting}`: {reason}")]
@@ -117,6 +140,7 @@ pub struct ReadinessBuilder {
     expected_crates: Vec<String>,
     settings: RunnerSettings,
     listeners: Vec<Listener>,
+    max_attestation_validity: Duration,
 }
 
 impl fmt::Debug for ReadinessBuilder {
@@ -160,6 +184,7 @@ impl ReadinessBuilder {
             expected_crates: Vec::new(),
             settings: RunnerSettings::default(),
             listeners: Vec::new(),
+            max_attestation_validity: readiness_rules::DEFAULT_MAX_ATTESTATION_VALIDITY,
         }
     }
 
@@ -234,6 +259,13 @@ impl ReadinessBuilder {
     /// Records an operator attestation.
     pub fn attest(mut self, attestation: OperatorAttestation) -> Self {
         self.attestations.push(attestation);
+        self
+    }
+
+    /// The longest an operator attestation may hold (default 400 days): `build()` refuses a
+    /// longer one, so a record cannot vouch for a control for years without anyone looking.
+    pub fn max_attestation_validity(mut self, max: Duration) -> Self {
+        self.max_attestation_validity = max;
         self
     }
 
@@ -328,7 +360,8 @@ impl ReadinessBuilder {
     /// # Errors
     ///
     /// A [`BuildError`] listing every problem: duplicate or invalid check names, unknown control
-    /// ids, duplicate attestations, out-of-range settings.
+    /// ids, duplicate attestations, attestations dated after today or holding longer than
+    /// [`ReadinessBuilder::max_attestation_validity`], out-of-range settings.
     pub fn build(mut self) -> Result<Readiness, BuildError> {
         if self.include_registered {
             self.collect_registered();
@@ -451,6 +484,23 @@ impl ReadinessBuilder {
         let mut duplicates: Vec<&str> = names.into_iter().filter(|(_, n)| *n > 1).map(|(name, _)| name).collect();
         duplicates.sort_unstable();
         problems.extend(duplicates.into_iter().map(|name| BuildProblem::DuplicateCheck { name: name.to_owned() }));
+
+        let today = readiness_rules::today_utc();
+        for attestation in &self.attestations {
+            if attestation.on > today {
+                problems.push(BuildProblem::FutureAttestation {
+                    id: attestation.control.clone(),
+                    on: attestation.on.to_string(),
+                });
+            }
+            if attestation.valid_for > self.max_attestation_validity {
+                problems.push(BuildProblem::AttestationTooLong {
+                    id: attestation.control.clone(),
+                    valid_for: format_duration(attestation.valid_for),
+                    max: format_duration(self.max_attestation_validity),
+                });
+            }
+        }
 
         for (what, ids) in [
             ("operator attestation", self.attestations.iter().map(|a| a.control.as_str()).collect::<Vec<_>>()),

@@ -178,6 +178,10 @@ pub struct ControlReport {
     pub waiver: Option<Waiver>,
     /// The evidence that decided the attestation, in a sentence.
     pub evidence: Option<String>,
+    /// What bound checks warn about, one line each (`check `name`: output`). A warning keeps the
+    /// control from being verified: it stays at its declared, attested or waived state.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     /// The source location of the first declaration.
     pub source: Option<SourceLocation>,
     /// When a bound check last completed.
@@ -189,7 +193,7 @@ pub struct ControlReport {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct Coverage {
-    /// Controls whose bound checks have results and none fails (see [`AttestationState::Verified`]).
+    /// Controls whose bound checks all pass (see [`AttestationState::Verified`]).
     pub verified: usize,
     /// Controls with a failing bound check.
     pub failing: usize,

@@ -138,8 +138,10 @@ fn parse(input: TokenStream) -> syn::Result<(syn::Path, Vec<Record>)> {
         let record = if entry.waived.is_some() {
             let reason = take("reason", "say why the control is not needed");
             let until = take("until", "the last day the waiver holds, YYYY-MM-DD");
-            let until_ok =
-                values.iter().find(|(key, _)| key == "until").and_then(|(_, lit)| errors.ok(valid::date(lit, "until")));
+            let until_ok = values
+                .iter()
+                .find(|(key, _)| key == "until")
+                .and_then(|(_, lit)| errors.ok(valid::date(lit, "until").map(drop)));
             match (id, reason, until, until_ok) {
                 (Some(id), Some(reason), Some(until), Some(_)) => Some(Record::Waived { id, reason, until }),
                 _ => None,
@@ -150,7 +152,7 @@ fn parse(input: TokenStream) -> syn::Result<(syn::Path, Vec<Record>)> {
             let valid_for = take("valid_for", "how long it holds, for example \"365d\"");
             let evidence = take("evidence", "a link or reference to the evidence");
             let on_ok =
-                values.iter().find(|(key, _)| key == "on").and_then(|(_, lit)| errors.ok(valid::date(lit, "on")));
+                values.iter().find(|(key, _)| key == "on").and_then(|(_, lit)| errors.ok(valid::attestation_day(lit)));
             let valid_ok = values
                 .iter()
                 .find(|(key, _)| key == "valid_for")

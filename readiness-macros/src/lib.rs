@@ -210,8 +210,10 @@ pub fn derive_attest(input: TokenStream) -> TokenStream {
 /// Each entry is `"control id" => { by: "…", on: "YYYY-MM-DD", valid_for: "365d", evidence:
 /// "…" }` (attested until `on + valid_for`, then `expired`) or `"control id" => waived {
 /// reason: "…", until: "YYYY-MM-DD" }` (waived through `until`, then `expired`). Unknown ids,
-/// malformed dates or durations, unknown, duplicate or missing keys, and a control listed twice
-/// are compile errors. Start with `crate = path;` for a renamed dependency.
+/// malformed dates or durations, an attestation dated after today, unknown, duplicate or missing
+/// keys, and a control listed twice are compile errors. At run time `build()` also refuses a
+/// validity over 400 days (`ReadinessBuilder::max_attestation_validity` changes the cap). Start
+/// with `crate = path;` for a renamed dependency.
 ///
 /// ```
 /// readiness_core::attestations! {

@@ -63,11 +63,26 @@ pub(crate) fn duration(lit: &LitStr, key: &str) -> syn::Result<Duration> {
 
 /// A `YYYY-MM-DD` date, parsed as the runtime parses it. Only its validity matters here: the
 /// expansion passes the text on.
-pub(crate) fn date(lit: &LitStr, key: &str) -> syn::Result<()> {
+pub(crate) fn date(lit: &LitStr, key: &str) -> syn::Result<readiness_rules::Date> {
     let text = lit.value();
-    readiness_rules::parse_date(&text).map(drop).map_err(|error| {
+    readiness_rules::parse_date(&text).map_err(|error| {
         syn::Error::new(lit.span(), format!("invalid date `{text}` for `{key}`: {error}; write {DATE_FORMAT_HINT}"))
     })
+}
+
+/// The day of an attestation: a date, and not after today (UTC) when the macro expands, as
+/// `build()` requires at run time.
+pub(crate) fn attestation_day(lit: &LitStr) -> syn::Result<()> {
+    let day = date(lit, "on")?;
+    let today = readiness_rules::today_utc();
+    if day > today {
+        return Err(syn::Error::new(
+            lit.span(),
+            // Today's date stays out of the message: it would change the error every day.
+            format!("the attestation is dated {day}, after today: attest what has been done, on the day it was"),
+        ));
+    }
+    Ok(())
 }
 
 /// A check name, by the rule `build()` applies.

@@ -51,6 +51,12 @@ attestations! {
     "security.network.firewall" => waived { reason: "the platform's job", until: "2020-01-01" },
 }
 
+/// The builder of these tests: the attestation above holds for 100,000 days so the tests never
+/// expire, over the 400-day default cap, which this raises.
+fn builder() -> readiness_core::ReadinessBuilder {
+    Readiness::builder().max_attestation_validity(std::time::Duration::from_secs(100_000 * 86_400))
+}
+
 /// Configuration used by the child-process tests below.
 #[derive(Attest)]
 #[attest(control = "security.data.secrets", name = "secrets:behaviour")]
@@ -92,7 +98,7 @@ const STRONG: &str = "x7Qp2LzR9vKc4NwT8hYb3MdF6sJg1AeU5oZi";
 
 #[tokio::test]
 async fn check_and_control_and_attestations_reach_the_report() {
-    let readiness = Readiness::builder().state(Pool { size: 12 }).build().unwrap();
+    let readiness = builder().state(Pool { size: 12 }).build().unwrap();
     let report = readiness.checklist().await;
 
     let pool = report.check("behaviour:pool").unwrap();
@@ -149,7 +155,7 @@ async fn attest_loads_a_good_configuration_and_its_check_passes() {
     assert!(debug.contains("jwt_secret: [REDACTED]") && debug.contains("port: 8080"), "{debug}");
     assert_eq!(readiness_core::masking::mask(&format!("token={STRONG}")), "token=[REDACTED]");
 
-    let readiness = Readiness::builder().state(Pool { size: 1 }).build().unwrap();
+    let readiness = builder().state(Pool { size: 1 }).build().unwrap();
     let report = readiness.checklist().await;
     let check = report.check("secrets:behaviour").unwrap();
     assert_eq!(check.status, Status::Pass, "{:?}", check.outcome);
@@ -178,7 +184,7 @@ async fn attest_reports_every_problem_at_once_and_its_check_fails() {
         ]
     );
     assert!(!error.to_string().contains("eighty"), "values never appear in errors");
-    let readiness = Readiness::builder().state(Pool { size: 1 }).build().unwrap();
+    let readiness = builder().state(Pool { size: 1 }).build().unwrap();
     let check = readiness.checklist().await.check("secrets:behaviour").unwrap().clone();
     assert_eq!(check.status, Status::Fail);
     assert!(check.outcome.output.as_deref().unwrap().contains("BEHAVIOUR_JWT_SECRET is not set"));
@@ -219,7 +225,7 @@ async fn attest_reads_name_file_and_refuses_a_world_readable_one() {
     if std::env::var("EXPECT").unwrap() == "ok" {
         let settings = result.unwrap();
         assert_eq!(settings.jwt_secret.expose_secret(), STRONG, "the trailing newline is not part of the secret");
-        let readiness = Readiness::builder().state(Pool { size: 1 }).build().unwrap();
+        let readiness = builder().state(Pool { size: 1 }).build().unwrap();
         let check = readiness.checklist().await.check("secrets:behaviour").unwrap().clone();
         assert!(check.outcome.evidence["BEHAVIOUR_JWT_SECRET"].starts_with("file "), "{:?}", check.outcome.evidence);
     } else {
@@ -240,7 +246,7 @@ async fn attest_structs_of_one_name_in_two_modules_judge_their_own_load() {
     let error = module_b::Config::from_env().unwrap_err();
     assert!(error.to_string().contains("BEHAVIOUR_MODULE_B_PORT is not set"), "{error}");
 
-    let readiness = Readiness::builder().include_registered(true).build().unwrap();
+    let readiness = builder().include_registered(true).build().unwrap();
     let report = readiness.checklist().await;
     let a = report.check("behaviour:module-a").unwrap();
     assert_eq!(a.status, Status::Pass, "{:?}", a.outcome);

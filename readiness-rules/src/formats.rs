@@ -26,6 +26,15 @@ pub fn parse_date(text: &str) -> Result<Date, String> {
     Date::parse(text, &format).map_err(|error| error.to_string())
 }
 
+/// The longest an operator attestation may hold unless the service configures otherwise: a
+/// yearly review with a month of slack. Longer records are the ones nobody looks at again.
+pub const DEFAULT_MAX_ATTESTATION_VALIDITY: Duration = Duration::from_secs(400 * 86_400);
+
+/// Today, in UTC: an attestation dated after it is refused (nobody can attest to the future).
+pub fn today_utc() -> Date {
+    time::OffsetDateTime::now_utc().date()
+}
+
 /// Formats a duration the way [`parse_duration`] reads it, in whole days when it is whole days
 /// (`365d`, not humantime's calendar-year arithmetic).
 pub fn format_duration(value: Duration) -> String {

@@ -20,7 +20,10 @@ mod ids;
 mod names;
 pub mod seed;
 
-pub use formats::{DATE_FORMAT_HINT, format_duration, parse_date, parse_duration};
+pub use formats::{
+    DATE_FORMAT_HINT, DEFAULT_MAX_ATTESTATION_VALIDITY, format_duration, parse_date, parse_duration, today_utc,
+};
 pub use ids::{CUSTOM_PREFIX, is_custom_id, is_slug_path};
 pub use names::{CHECK_NAME_RULE, MAX_CHECK_NAME_LEN, is_valid_check_name};
 pub use seed::{built_in_control_ids, is_built_in_control};
+pub use time::Date;

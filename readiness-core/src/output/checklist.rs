@@ -25,6 +25,7 @@ use std::fmt::Write;
 use serde_json::{Value, json};
 use time::format_description::well_known::Rfc3339;
 
+use crate::attestation::AttestationState;
 use crate::catalog;
 use crate::report::{ControlReport, Report};
 
@@ -56,8 +57,10 @@ fn catalog_title(id: &str) -> String {
 }
 
 /// Markdown in the seed's format: `#` catalog, `##` section, `###` group, `- [x]` items. An
-/// item is ticked when its attestation satisfies a profile (verified, declared, attested,
-/// waived). Text from the service is folded to one line and has `<` and `>` escaped.
+/// item is ticked only when it is implemented (verified, declared or attested); a waived item
+/// stays `[ ]` with its waiver shown. The built-in catalogs' titles are the seed's words,
+/// verbatim; text from the service (evidence, warnings, its own catalogs) is folded to one line
+/// and has `<` and `>` escaped.
 pub fn markdown(report: &Report) -> String {
     let mut out = String::new();
     let _ =
@@ -102,10 +105,21 @@ pub fn markdown(report: &Report) -> String {
 }
 
 fn markdown_line(control: &ControlReport) -> String {
-    let tick = if control.attestation.satisfies_profile() { 'x' } else { ' ' };
-    let mut line = format!("- [{tick}] {} — **{}**", clean(&control.control.title), control.attestation);
+    let implemented = matches!(
+        control.attestation,
+        AttestationState::Verified | AttestationState::Declared | AttestationState::Attested
+    );
+    let tick = if implemented { 'x' } else { ' ' };
+    let item = &control.control;
+    let built_in = catalog::built_in().into_iter().any(|catalog| catalog.id() == item.catalog);
+    // The seed's own words stay as the seed wrote them (`Unit test coverage >80%`).
+    let title = if built_in { item.title.replace(['\n', '\r'], " ") } else { clean(&item.title) };
+    let mut line = format!("- [{tick}] {title} — **{}**", control.attestation);
     if let Some(evidence) = &control.evidence {
         let _ = write!(line, " — {}", clean(evidence));
+    }
+    for warning in &control.warnings {
+        let _ = write!(line, " — warning: {}", clean(warning));
     }
     if let Some(source) = &control.source {
         let _ = write!(line, " (`{}:{}`, `{}`)", clean(&source.file), source.line, clean(&source.module));

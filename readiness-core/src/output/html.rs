@@ -37,7 +37,7 @@ table{border-collapse:collapse;width:100%;margin:.5rem 0}th,td{text-align:left;v
 th{background:#f4f4f4}code{font-size:.85em;word-break:break-all}.state{font-weight:700;padding:.1rem .45rem;border-radius:.3rem;white-space:nowrap}\
 .verified{background:#d5f5dd;color:#0b5a1e}.failing{background:#fbd5d5;color:#8a1010}.declared{background:#dde8fb;color:#173e87}\
 .attested{background:#e6dcfa;color:#4a1f8f}.expired{background:#fde7c8;color:#7a4200}.waived{background:#ececec;color:#3d3d3d}\
-.missing{background:#fff;color:#8a1010;border:1px dashed #8a1010}.summary td,.summary th{border:none;padding:.2rem .6rem}";
+.missing{background:#fff;color:#8a1010;border:1px dashed #8a1010}.warning{color:#7a4200;font-weight:600}.summary td,.summary th{border:none;padding:.2rem .6rem}";
 
 /// Escapes text for HTML content and attribute values.
 pub fn escape(text: &str) -> String {
@@ -139,6 +139,9 @@ fn row(page: &mut String, control: &ControlReport) {
     );
     if let Some(evidence) = &control.evidence {
         page.push_str(&escape(evidence));
+    }
+    for warning in &control.warnings {
+        let _ = write!(page, "<br><span class=\"warning\">warning: {}</span>", escape(warning));
     }
     if !control.checks.is_empty() {
         let names: Vec<String> = control.checks.iter().map(|name| format!("<code>{}</code>", escape(name))).collect();

@@ -186,6 +186,18 @@ pub fn write_report(out: &mut MetricsWriter, report: &Report) {
             );
         }
     }
+    out.family(
+        "readiness_control_warnings",
+        "gauge",
+        "How many bound checks of each control warn; a warning keeps the control from being verified.",
+    );
+    for control in &report.controls {
+        out.sample(
+            "readiness_control_warnings",
+            &[("control", &control.control.id), ("catalog", &control.control.catalog)],
+            control.warnings.len() as f64,
+        );
+    }
     if let Some(coverage) = &report.coverage {
         out.family("readiness_coverage_controls", "gauge", "How many controls are in each attestation state.");
         for state in AttestationState::ALL {

@@ -50,7 +50,10 @@ impl Engine {
             checks.first().map_or(Status::Fail, |check| check.status)
         } else if selection.kind == Some(CheckKind::Startup) {
             let all_passed_once = startup_done || selected.iter().all(|entry| entry.slot().ever_passed);
-            if all_passed_once && run && !self.startup_complete.swap(true, Ordering::AcqRel) {
+            // Only a full selection latches startup: a caller leaving checks out with
+            // `exclude` must not complete it for everyone.
+            let full = selection.exclude.is_empty();
+            if all_passed_once && run && full && !self.startup_complete.swap(true, Ordering::AcqRel) {
                 self.bump_version();
             }
             if all_passed_once { Status::Pass } else { Status::Fail }
@@ -109,19 +112,24 @@ impl Engine {
             .unwrap_or_default();
         let mut failing = None;
         let mut passing = None;
+        let mut warnings = Vec::new();
+        let mut unchecked = false;
         let mut last_checked = None;
         for entry in &bound {
             let slot = entry.slot();
-            let Some(last) = &slot.last else { continue };
+            let (Some(last), Some(reported)) = (&slot.last, slot.reported) else {
+                unchecked = true;
+                continue;
+            };
             last_checked = last_checked.max(Some(last.time));
             let line = match &last.outcome.output {
                 Some(output) => format!("check `{}`: {output}", entry.name),
                 None => format!("check `{}` passes", entry.name),
             };
-            match slot.reported {
-                Some(Status::Fail) => failing = failing.or(Some(line)),
-                Some(_) => passing = passing.or(Some(line)),
-                None => {}
+            match reported {
+                Status::Fail => failing = failing.or(Some(line)),
+                Status::Warn => warnings.push(line),
+                Status::Pass => passing = passing.or(Some(line)),
             }
         }
         let declarations = self.declarations.get(control.id.as_ref()).cloned().unwrap_or_default();
@@ -130,7 +138,8 @@ impl Engine {
         let (attestation, evidence) = attestation::decide(
             ControlEvidence {
                 failing,
-                passing,
+                // Only a pass verifies, and only when every bound check has one.
+                passing: passing.filter(|_| warnings.is_empty() && !unchecked),
                 declaration: declarations.first(),
                 operator: operator.as_ref(),
                 waiver: waiver.as_ref(),
@@ -147,6 +156,7 @@ impl Engine {
             operator,
             waiver,
             evidence,
+            warnings,
             last_checked,
         }
     }
