@@ -60,6 +60,8 @@ pub(crate) struct Instance<'a> {
     pub(crate) api: &'a Router,
     /// The token-signing secret, when it was loaded.
     pub(crate) jwt_secret: Option<&'a SecretString>,
+    /// The directory the service writes its data to.
+    pub(crate) data_dir: &'a std::path::Path,
     /// An origin the API accepts (the first of `CORS_ORIGINS`).
     pub(crate) allowed_origin: Option<&'a str>,
 }
@@ -149,6 +151,6 @@ pub(crate) fn readiness(
         .register(tls_certificate(instance.tls_cert_file))
         .register(host::listening_ports([instance.port]))
         .register(host::memory(instance.max_rss_bytes))
-        .register(host::disk_free_percent(".", 5.0))
+        .register(host::disk_free_percent(instance.data_dir, 5.0))
         .build()
 }

@@ -38,6 +38,10 @@ pub(crate) struct Settings {
     /// terminator: `tls:certificate` checks it is valid and not within 30 days of expiry.
     #[attest(env = "TLS_CERT_FILE")]
     pub(crate) tls_cert_file: Option<std::path::PathBuf>,
+    /// Where the service writes its data: `host:disk` checks this filesystem. Default: the
+    /// SQLite database's directory, or the temporary directory with PostgreSQL.
+    #[attest(env = "DATA_DIR")]
+    pub(crate) data_dir: Option<std::path::PathBuf>,
 }
 
 /// The token-signing secret. Without it the service still starts, and the `secrets:jwt` check
@@ -67,3 +71,21 @@ pub(crate) fn signing_key(seed: &SecretString) -> Result<ed25519_dalek::SigningK
 
 /// The SQLite database used when `DATABASE_URL` is unset.
 pub(crate) const DEFAULT_DATABASE_URL: &str = "sqlite:example-service.sqlite?mode=rwc";
+
+/// The directory the service writes to: `DATA_DIR`, else the SQLite file's directory, else (for
+/// PostgreSQL, which keeps no local data) the temporary directory. Absolute, so the check's
+/// evidence names the real place, not `.`.
+pub(crate) fn data_dir(configured: Option<&std::path::Path>, database_url: &str) -> std::path::PathBuf {
+    let dir = match configured {
+        Some(dir) => dir.to_owned(),
+        None => match database_url.strip_prefix("sqlite:") {
+            Some(rest) => {
+                let file = rest.trim_start_matches("//").split('?').next().unwrap_or_default();
+                std::path::Path::new(file).parent().map(std::path::Path::to_owned).unwrap_or_default()
+            }
+            None => std::env::temp_dir(),
+        },
+    };
+    let dir = if dir.as_os_str().is_empty() { std::path::PathBuf::from(".") } else { dir };
+    std::path::absolute(&dir).unwrap_or(dir)
+}

@@ -21,7 +21,8 @@ enum Floor {
 /// root does not count), and free inodes.
 ///
 /// The observed value is the available space in GiB; the evidence adds the total size, the free
-/// percentage and the free inodes. A path that does not exist fails.
+/// percentage and the free inodes. A path that does not exist fails, and so does a filesystem
+/// mounted read-only (nothing can be written there, whatever it has free).
 pub fn disk_free(path: impl Into<PathBuf>, min_free_bytes: u64) -> CheckRegistration {
     disk_check(path.into(), Floor::Bytes(min_free_bytes))
 }
@@ -59,6 +60,8 @@ struct DiskFacts {
     total: u64,
     inodes: u64,
     inodes_available: u64,
+    /// Mounted read-only: whatever `statvfs` counts as free, nothing can be written.
+    read_only: bool,
 }
 
 #[cfg(unix)]
@@ -70,6 +73,7 @@ fn disk_facts(path: &std::path::Path) -> std::io::Result<DiskFacts> {
         total: stats.f_blocks.saturating_mul(fragment),
         inodes: stats.f_files,
         inodes_available: stats.f_favail,
+        read_only: stats.f_flag.contains(rustix::fs::StatVfsMountFlags::RDONLY),
     })
 }
 
@@ -89,7 +93,7 @@ fn judge_disk(path: &std::path::Path, floor: Floor) -> Outcome {
 
 #[cfg(not(unix))]
 fn judge_disk(path: &std::path::Path, _floor: Floor) -> Outcome {
-    Outcome::warn("cannot check the free disk space on this OS: the check uses statvfs")
+    Outcome::cannot_tell("the free disk space cannot be read on this OS", "the check uses statvfs")
         .evidence("path", path.display())
 }
 
@@ -105,7 +109,11 @@ fn judge_disk_facts(facts: &DiskFacts, floor: Floor, path: &str) -> Outcome {
         Floor::Bytes(bytes) => (facts.available >= bytes, format!("{} ({bytes} bytes)", human(bytes))),
         Floor::Percent(min) => (percent >= min, format!("{min}%")),
     };
-    let outcome = if !enough {
+    let outcome = if facts.read_only {
+        Outcome::fail(format!(
+            "the filesystem of {path} is mounted read-only: nothing can be written, whatever is free"
+        ))
+    } else if !enough {
         Outcome::fail(format!("{summary}: under the floor of {wanted}"))
     } else if facts.inodes > 0 && facts.inodes_available == 0 {
         Outcome::fail(format!(
@@ -139,6 +147,7 @@ mod tests {
     #[test]
     fn judges_disk_facts_in_bytes_percent_and_inodes() {
         let facts = DiskFacts {
+            read_only: false,
             available: 10 * 1024 * 1024 * 1024,
             total: 40 * 1024 * 1024 * 1024,
             inodes: 100,

@@ -32,7 +32,7 @@ pub(super) fn parse_loadavg(text: &str) -> Option<[f64; 3]> {
 fn judge_load(max_per_core: f64) -> Outcome {
     let text = match std::fs::read_to_string("/proc/loadavg") {
         Ok(text) => text,
-        Err(error) => return Outcome::fail(format!("cannot read /proc/loadavg: {error}")),
+        Err(error) => return Outcome::cannot_tell(format!("/proc/loadavg cannot be read ({error})"), "mount /proc"),
     };
     let Some([one, five, fifteen]) = parse_loadavg(&text) else {
         return Outcome::fail(format!("cannot parse /proc/loadavg: {:?}", text.trim()));
@@ -56,6 +56,6 @@ fn judge_load(max_per_core: f64) -> Outcome {
 
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
 fn judge_load(max_per_core: f64) -> Outcome {
-    Outcome::warn("cannot check the load average on this OS: the check reads Linux /proc")
+    Outcome::cannot_tell("the load average cannot be read on this OS", "the check reads Linux /proc")
         .evidence("max_per_core", max_per_core)
 }

@@ -142,7 +142,7 @@ fn judge_ports(declared: &BTreeSet<u16>) -> Outcome {
 
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
 fn judge_ports(declared: &BTreeSet<u16>) -> Outcome {
-    Outcome::warn("cannot check the listening ports on this OS: the check reads Linux /proc")
+    Outcome::cannot_tell("the listening ports cannot be read on this OS", "the check reads Linux /proc")
         .evidence("declared", join(declared.iter()))
 }
 
