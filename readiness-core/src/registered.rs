@@ -151,13 +151,15 @@ pub fn registered() -> impl Iterator<Item = &'static StaticItem> {
     inventory::iter::<StaticItem>.into_iter()
 }
 
-/// What `build_info!()` expands to: the values it captured at compile time, and whether the
-/// calling crate was compiled with debug assertions.
+/// What `build_info!()` expands to: the values it captured at compile time (`dirty`: whether
+/// the working tree had changes, `None` when unknown), and whether the calling crate was
+/// compiled with debug assertions.
 #[doc(hidden)]
 pub fn captured_build_info(
     commit: Option<&str>,
     ci: Option<&str>,
     rustc: Option<&str>,
+    dirty: Option<bool>,
     debug_assertions: bool,
 ) -> crate::report::BuildInfo {
     crate::report::BuildInfo {
@@ -165,5 +167,6 @@ pub fn captured_build_info(
         ci: ci.map(str::to_owned),
         rustc: rustc.map(str::to_owned),
         profile: Some(if debug_assertions { "debug" } else { "release" }.to_owned()),
+        dirty,
     }
 }

@@ -42,6 +42,11 @@ pub struct BuildInfo {
     /// The cargo profile (`debug`, `release`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub profile: Option<String>,
+    /// Whether the working tree had uncommitted changes to tracked files when the binary was
+    /// built (`git status`, or `GIT_DIRTY`): a dirty build is not a build of `commit`. `None`
+    /// when unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dirty: Option<bool>,
 }
 
 /// A check's reported status changed (after flap damping).

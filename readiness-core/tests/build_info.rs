@@ -1,6 +1,7 @@
-//! The build check (`build:info`, `operations.deployment.ci-cd`) passing on a CI build of a
-//! commit and failing on what is missing, and `build_info!()` capturing this very checkout and
-//! compiler while this test crate compiled.
+//! The build check (`build:info`, `operations.deployment.ci-cd`) passing on a clean CI build
+//! of a commit, failing on what is missing and on a dirty tree, warning when the tree state is
+//! unknown, and `build_info!()` capturing this very checkout, its tree state and compiler while
+//! this test crate compiled.
 
 mod support;
 
@@ -19,6 +20,7 @@ fn full() -> BuildInfo {
         ci: Some("github-actions".into()),
         rustc: Some("rustc 1.85.0 (4d91de4e4 2025-02-17)".into()),
         profile: Some("release".into()),
+        dirty: Some(false),
     }
 }
 
@@ -37,6 +39,7 @@ async fn build_info_check_passes_for_a_ci_build_of_a_commit() {
             "ci": "github-actions",
             "rustc": "rustc 1.85.0 (4d91de4e4 2025-02-17)",
             "profile": "release",
+            "dirty": "false",
         })
     );
 }
@@ -50,7 +53,10 @@ async fn build_info_check_fails_without_commit_or_ci_marker() {
         "not built by CI from a known commit: no CI marker and no commit at compile time; build in CI (CI=true) \
          from a git checkout, or set GIT_COMMIT"
     );
-    assert_eq!(evidence, serde_json::json!({"commit": "none", "ci": "none", "rustc": "none", "profile": "none"}));
+    assert_eq!(
+        evidence,
+        serde_json::json!({"commit": "none", "ci": "none", "rustc": "none", "profile": "none", "dirty": "unknown"})
+    );
 
     // Blank values are as good as none.
     let blank = BuildInfo { commit: Some("  ".into()), ci: Some(String::new()), ..full() };
@@ -75,6 +81,40 @@ async fn build_info_check_fails_for_a_commit_built_outside_ci() {
     assert_eq!(output, "not built by CI: no CI marker at compile time; build in CI with CI=true");
     assert_eq!(evidence["commit"], "98145454ba784376f1956d3c4e10d70dfc83192b");
     assert_eq!(evidence["ci"], "none");
+}
+
+#[tokio::test]
+async fn build_info_check_fails_for_a_dirty_build_even_from_ci() {
+    let dirty = BuildInfo { dirty: Some(true), ..full() };
+    let (status, output, evidence) = run(build_info_check(dirty)).await;
+    assert_eq!(status, Status::Fail, "{output}");
+    assert_eq!(
+        output,
+        "built by github-actions from commit 98145454ba78 with rustc 1.85.0 (4d91de4e4 2025-02-17) (release profile), \
+         but the working tree had uncommitted changes to tracked files at compile time: not a reproducible build of \
+         commit 98145454ba78; commit or revert them and build from a clean checkout (`git status --porcelain` empty)"
+    );
+    assert_eq!(evidence["dirty"], "true");
+
+    // A dirty local build says both what is missing and that the tree was dirty.
+    let local = BuildInfo { ci: None, dirty: Some(true), ..full() };
+    let (status, output, _) = run(build_info_check(local)).await;
+    assert_eq!(status, Status::Fail);
+    assert!(output.starts_with("not built by CI: no CI marker") && output.contains("uncommitted changes"), "{output}");
+}
+
+#[tokio::test]
+async fn build_info_check_cannot_tell_when_the_tree_state_is_unknown() {
+    let unknown = BuildInfo { dirty: None, ..full() };
+    let (status, output, evidence) = run(build_info_check(unknown)).await;
+    assert_eq!(status, Status::Warn, "{output}");
+    assert!(
+        output.starts_with(
+            "cannot tell: whether the working tree was clean when built by github-actions from commit 98145454ba78"
+        ) && output.contains("GIT_DIRTY=false"),
+        "{output}"
+    );
+    assert_eq!(evidence["dirty"], "unknown");
 }
 
 /// The commit variables `build_info!()` prefers to git, as they were while this crate compiled.
@@ -141,6 +181,28 @@ async fn build_info_macro_captures_this_checkout_and_compiler() {
     }
     if option_env!("CI") == Some("true") {
         assert!(build.ci.is_some(), "CI=true at compile time must give a CI marker");
+    }
+
+    // The tree state: `GIT_DIRTY` at compile time wins; else what `git status` says of this
+    // checkout (the same now as when this crate compiled, unless a tracked file was edited or
+    // committed since).
+    match option_env!("GIT_DIRTY").map(|value| value.trim().to_ascii_lowercase()) {
+        Some(value) if ["true", "1", "yes", "dirty"].contains(&value.as_str()) => assert_eq!(build.dirty, Some(true)),
+        Some(value) if ["false", "0", "no", "clean"].contains(&value.as_str()) => assert_eq!(build.dirty, Some(false)),
+        _ => {
+            let status = std::process::Command::new("git")
+                .args(["--no-optional-locks", "status", "--porcelain", "--untracked-files=no"])
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .stderr(std::process::Stdio::null())
+                .output();
+            match status {
+                Ok(output) if output.status.success() => {
+                    let dirty = !String::from_utf8_lossy(&output.stdout).trim().is_empty();
+                    assert_eq!(build.dirty, Some(dirty), "build_info!() captures whether `git status` lists changes");
+                }
+                _ => println!("SKIPPED: no git checkout to compare the tree state with; captured {:?}", build.dirty),
+            }
+        }
     }
 
     let commit = build.commit.as_deref();

@@ -1,10 +1,20 @@
-//! `build_info!()`: the commit, CI marker and compiler of the build, captured while the user's
-//! crate compiles, as a `BuildInfo` expression.
+//! `build_info!()`: the commit, CI marker, compiler and working-tree state of the build,
+//! captured while the user's crate compiles, as a `BuildInfo` expression.
 //!
 //! The values are read here, at expansion time, from the environment, `git` and `rustc`. So
 //! that cargo compiles the crate again when they change, the expansion also names every
 //! variable it read with `option_env!` and the git files behind `HEAD` with `include_bytes!`
 //! (in unused constants): rustc then lists them as dependencies of the crate.
+//!
+//! The tree is **dirty** when `GIT_DIRTY` says so (`true`/`1`/`yes`/`dirty`; `false`/`0`/`no`/
+//! `clean` says clean, for a CI system that exports it or a build without the `.git`
+//! directory), else when `git status --porcelain --untracked-files=no` in the crate's checkout
+//! lists a change to a tracked file (untracked files, such as a `Cargo.lock` a library does not
+//! commit, do not count), else when `cargo package` recorded `"dirty": true`; unknown
+//! otherwise. `git status` runs with `--no-optional-locks`, so that it never rewrites the index
+//! (which would make cargo compile again). The state is the one of the last compilation of the
+//! crate: cargo compiles it again when its sources, a dependency or `HEAD` change, not when a
+//! file outside the build changes.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -30,6 +40,9 @@ const COMMIT_VARS: &[&str] = &[
     "APPVEYOR_REPO_COMMIT",
     "SOURCE_VERSION",
 ];
+
+/// The variable that says whether the working tree is dirty, over `git status`.
+const DIRTY_VAR: &str = "GIT_DIRTY";
 
 /// Variables that mark a CI build, and the marker each gives; the generic `CI` last.
 const CI_VARS: &[(&str, &str)] = &[
@@ -94,6 +107,8 @@ struct Captured {
     commit: Option<String>,
     ci: Option<String>,
     rustc: Option<String>,
+    /// Whether tracked files had uncommitted changes; `None` when unknown.
+    dirty: Option<bool>,
     /// Files whose change means another commit (git's `HEAD`, the branch ref, `packed-refs`).
     tracked: Vec<String>,
 }
@@ -105,11 +120,15 @@ fn generate(krate: &syn::Path, captured: &Captured) -> TokenStream {
         None => quote!(::core::option::Option::None),
     };
     let (commit, ci, rustc) = (text(&captured.commit), text(&captured.ci), text(&captured.rustc));
+    let dirty = match captured.dirty {
+        Some(dirty) => quote!(::core::option::Option::Some(#dirty)),
+        None => quote!(::core::option::Option::None),
+    };
     let vars: Vec<LitStr> = COMMIT_VARS
         .iter()
         .copied()
         .chain(CI_VARS.iter().map(|(var, _)| *var))
-        .chain(["RUSTC"])
+        .chain([DIRTY_VAR, "RUSTC"])
         .map(|var| LitStr::new(var, proc_macro2::Span::call_site()))
         .collect();
     let count = vars.len();
@@ -119,7 +138,7 @@ fn generate(krate: &syn::Path, captured: &Captured) -> TokenStream {
             // Dependencies for cargo: a change of any of these compiles the crate again.
             const _: [::core::option::Option<&str>; #count] = [#(::core::option_env!(#vars)),*];
             #(const _: &[u8] = ::core::include_bytes!(#files);)*
-            #private::build_info(#commit, #ci, #rustc, ::core::cfg!(debug_assertions))
+            #private::build_info(#commit, #ci, #rustc, #dirty, ::core::cfg!(debug_assertions))
         }
     }
 }
@@ -137,7 +156,37 @@ fn capture() -> Captured {
             non_empty_var(var).is_some_and(|value| !matches!(value.to_ascii_lowercase().as_str(), "false" | "0" | "no"))
         })
         .map(|(_, marker)| (*marker).to_owned());
-    Captured { commit, ci, rustc: rustc_version(), tracked }
+    let dirty = non_empty_var(DIRTY_VAR).and_then(|value| parse_dirty(&value)).or_else(|| {
+        let dir = manifest_dir.as_deref()?;
+        git_dirty(dir).or_else(|| vcs_info_dirty(dir))
+    });
+    Captured { commit, ci, rustc: rustc_version(), dirty, tracked }
+}
+
+/// `GIT_DIRTY`'s value: `Some(true)` for `true`/`1`/`yes`/`dirty`, `Some(false)` for
+/// `false`/`0`/`no`/`clean`, `None` (ignored) for anything else.
+fn parse_dirty(value: &str) -> Option<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "dirty" => Some(true),
+        "false" | "0" | "no" | "clean" => Some(false),
+        _ => None,
+    }
+}
+
+/// Whether `git status` lists a change to a tracked file of the checkout that holds `dir`;
+/// `None` without git or outside a checkout.
+fn git_dirty(dir: &Path) -> Option<bool> {
+    let status = run("git", &["--no-optional-locks", "status", "--porcelain", "--untracked-files=no"], Some(dir))?;
+    Some(!status.trim().is_empty())
+}
+
+/// The `"dirty": true` that `cargo package --allow-dirty` records in `.cargo_vcs_info.json`
+/// (a package of a clean tree has no such field): for a crate built from a registry.
+fn vcs_info_dirty(dir: &Path) -> Option<bool> {
+    let text = std::fs::read_to_string(dir.join(".cargo_vcs_info.json")).ok()?;
+    let Some(at) = text.find("\"dirty\"") else { return Some(false) };
+    let value = text[at + "\"dirty\"".len()..].trim_start().strip_prefix(':')?.trim_start();
+    Some(value.starts_with("true"))
 }
 
 fn non_empty_var(var: &str) -> Option<String> {
@@ -224,4 +273,53 @@ fn rustc_version() -> Option<String> {
     current
         .or_else(|| std::env::var_os("RUSTC").and_then(|rustc| version(&rustc)))
         .or_else(|| version(std::ffi::OsStr::new("rustc")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn git_dirty_values() {
+        for value in ["true", "1", "yes", "dirty", " TRUE "] {
+            assert_eq!(parse_dirty(value), Some(true), "{value}");
+        }
+        for value in ["false", "0", "no", "clean", "False"] {
+            assert_eq!(parse_dirty(value), Some(false), "{value}");
+        }
+        assert_eq!(parse_dirty("maybe"), None);
+    }
+
+    #[test]
+    fn a_dirty_or_clean_tree_in_a_real_checkout() {
+        let dir = std::env::temp_dir().join(format!("readiness-macros-dirty-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let git = |args: &[&str]| run("git", args, Some(&dir));
+        if git(&["init", "-q"]).is_none() {
+            println!("SKIPPED: git cannot run here");
+            return;
+        }
+        git(&["config", "user.email", "t@example.com"]).unwrap();
+        git(&["config", "user.name", "t"]).unwrap();
+        std::fs::write(dir.join("tracked.rs"), "fn main() {}\n").unwrap();
+        git(&["add", "tracked.rs"]).unwrap();
+        git(&["-c", "commit.gpgsign=false", "commit", "-q", "-m", "one"]).unwrap();
+        assert_eq!(git_dirty(&dir), Some(false));
+        // An untracked file (a `Cargo.lock` a library does not commit) is not a change.
+        std::fs::write(dir.join("Cargo.lock"), "# generated\n").unwrap();
+        assert_eq!(git_dirty(&dir), Some(false));
+        std::fs::write(dir.join("tracked.rs"), "fn main() { changed() }\n").unwrap();
+        assert_eq!(git_dirty(&dir), Some(true));
+        let mut tracked = Vec::new();
+        assert!(git_commit(&dir, &mut tracked).is_some_and(|commit| is_object_id(&commit)));
+        std::fs::remove_dir_all(&dir).unwrap();
+
+        let outside = std::env::temp_dir().join(format!("readiness-macros-no-git-{}", std::process::id()));
+        std::fs::create_dir_all(&outside).unwrap();
+        std::fs::write(outside.join(".cargo_vcs_info.json"), r#"{"git": {"sha1": "x", "dirty": true}}"#).unwrap();
+        assert_eq!(vcs_info_dirty(&outside), Some(true));
+        std::fs::write(outside.join(".cargo_vcs_info.json"), r#"{"git": {"sha1": "x"}}"#).unwrap();
+        assert_eq!(vcs_info_dirty(&outside), Some(false));
+        std::fs::remove_dir_all(&outside).unwrap();
+    }
 }
