@@ -7,7 +7,7 @@ use std::time::Duration;
 use readiness_tests::{ExampleService, STRONG_JWT_SECRET};
 
 const TOKEN: &str = "e2e-builtins-token-Vq8Lm2Xz";
-const ATTESTATION_KEY: &str = "4b1c2e3d4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
+const ATTESTATION_KEY: &str = "24dff830d644ddec53b505d803d658664a45a13bdab977a3767dded7189b8dcc";
 
 /// The controls the example verifies at runtime on a fresh start, whatever machine it runs on.
 const VERIFIED: &[&str] = &[

@@ -10,7 +10,7 @@ fn service() -> ExampleService {
     ExampleService::start(&[
         ("JWT_SECRET", STRONG_JWT_SECRET),
         ("READINESS_TOKEN", TOKEN),
-        ("ATTESTATION_KEY", "9f1c2e3d4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"),
+        ("ATTESTATION_KEY", "b9361a7f1ba92122ba51ed376a45895c2514cbefd990867199f86d6ba19063f3"),
     ])
 }
 
