@@ -77,6 +77,7 @@
 //! | `db:replication` | `reliability.availability.db-replication` | `checks::database::postgres_replication` | `postgres` |
 //! | `db:archiving` | `reliability.backup.automated` | `checks::database::postgres_archiving` | `postgres` |
 //! | `tls:certificate` | `security.data.tls-in-transit` | `checks::host::tls_certificate` | `host` |
+//! | `tls:served` | `security.data.tls-in-transit` | `checks::host::tls_served`, `tls_served_with_ca` | `host` |
 //! | `host:ports` | `security.network.ports` | `checks::host::listening_ports` | `host` |
 //! | `host:memory` | `performance.scalability.resource-utilization` | `checks::host::memory` | `host` |
 //! | `host:disk`, `host:load` | `performance.monitoring.system-resources` | `checks::host::disk_free`, `load` | `host` |

@@ -60,6 +60,8 @@ pub(crate) struct Instance<'a> {
     pub(crate) api: &'a Router,
     /// The token-signing secret, when it was loaded.
     pub(crate) jwt_secret: Option<&'a SecretString>,
+    /// The public URL clients reach the service at, if configured.
+    pub(crate) public_url: Option<&'a str>,
     /// The directory the service writes its data to.
     pub(crate) data_dir: &'a std::path::Path,
     /// An origin the API accepts (the first of `CORS_ORIGINS`).
@@ -149,6 +151,7 @@ pub(crate) fn readiness(
         .register(readiness_core::masking::canary_check())
         .register(build_info_check(build))
         .register(tls_certificate(instance.tls_cert_file))
+        .register_all(instance.public_url.map(|url| host::tls_served(url, 30)))
         .register(host::listening_ports([instance.port]))
         .register(host::memory(instance.max_rss_bytes))
         .register(host::disk_free_percent(instance.data_dir, 5.0))

@@ -38,6 +38,10 @@ pub(crate) struct Settings {
     /// terminator: `tls:certificate` checks it is valid and not within 30 days of expiry.
     #[attest(env = "TLS_CERT_FILE")]
     pub(crate) tls_cert_file: Option<std::path::PathBuf>,
+    /// The public `https://` URL clients reach the service at: `tls:served` connects to it and
+    /// verifies the chain it is served for the hostname. Unset: only the file is checked.
+    #[attest(env = "PUBLIC_URL")]
+    pub(crate) public_url: Option<String>,
     /// Where the service writes its data: `host:disk` checks this filesystem. Default: the
     /// SQLite database's directory, or the temporary directory with PostgreSQL.
     #[attest(env = "DATA_DIR")]

@@ -14,6 +14,7 @@
 //! | `TRUSTED_PROXY_HOPS` | proxies appending to `X-Forwarded-For` in front (1 behind an ingress); the rate limiter keys on the address the outermost saw | `0`: the peer address |
 //! | `CORS_ORIGINS` | comma-separated origins allowed to call the API from a browser | `https://orders.example.com` |
 //! | `TLS_CERT_FILE` | the PEM certificate served in front of the service (ingress, terminator) | none: `tls:certificate` fails |
+//! | `PUBLIC_URL` | the public `https://` URL; `tls:served` verifies the chain served there for its name | none: only the certificate file is checked |
 //! | `DATA_DIR` | where the service writes its data; `host:disk` checks its filesystem | the SQLite file's directory (the temporary directory with PostgreSQL) |
 //!
 //! The first line on stdout is `listening on http://HOST:PORT`; logs go to stderr.
@@ -79,6 +80,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         max_rss_bytes: settings.max_rss_mb.saturating_mul(1024 * 1024),
         tls_cert_file: settings.tls_cert_file.as_deref(),
         data_dir: &data_dir,
+        public_url: settings.public_url.as_deref(),
         api: &api,
         jwt_secret,
         allowed_origin: allowed_origin.as_deref(),

@@ -18,7 +18,7 @@ use crate::spec::{CheckRegistration, CheckSpec};
 const DAY: i64 = 86_400;
 
 /// Seconds since the Unix epoch, now.
-fn unix_now() -> i64 {
+pub(super) fn unix_now() -> i64 {
     match SystemTime::now().duration_since(UNIX_EPOCH) {
         Ok(since) => i64::try_from(since.as_secs()).unwrap_or(i64::MAX),
         Err(before) => -i64::try_from(before.duration().as_secs()).unwrap_or(i64::MAX),
@@ -103,7 +103,7 @@ fn subject_of(certificate: &X509Certificate<'_>) -> String {
 
 /// Judges PEM data at `now`: the leaf (first certificate) gives the observed value and evidence;
 /// a problem with any certificate fails.
-fn judge_certificates(pem: &[u8], min_days: u32, now: i64) -> Outcome {
+pub(super) fn judge_certificates(pem: &[u8], min_days: u32, now: i64) -> Outcome {
     let mut blocks = Vec::new();
     for block in Pem::iter_from_buffer(pem) {
         match block {

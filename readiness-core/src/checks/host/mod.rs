@@ -4,6 +4,7 @@
 //! | check | control | passes when | fails when |
 //! |---|---|---|---|
 //! | [`tls_certificate`], [`tls_certificate_pem`] (`tls:certificate`) | `security.data.tls-in-transit` | the served certificate (the leaf, first in the PEM; the rest of the chain too) is valid now and not within `min_days` of expiry; days left as the observed value | the file is missing or unreadable, holds no certificate or a malformed one, or a certificate of the chain (an intermediate too) is expired, not yet valid or expires within `min_days` |
+//! | [`tls_served`], [`tls_served_with_ca`] (`tls:served`) | `security.data.tls-in-transit` | a TLS client connecting to the configured public endpoint verifies the served chain for its hostname (Mozilla's roots, or a given CA), and the served certificates are not within `min_days` of expiry | the endpoint is unreachable, the handshake fails (unknown issuer, a name mismatch, expired, missing intermediate), or a served certificate expires within `min_days` |
 //! | [`listening_ports`] (`host:ports`) | `security.network.ports` | every TCP socket this process listens on (Linux: `/proc/net/tcp{,6}` matched to `/proc/self/fd`) is on a declared port | the process listens on an undeclared port (each is named with its address); a declared port not listening (yet) warns |
 //! | [`memory`] (`host:memory`) | `performance.scalability.resource-utilization` | the process's resident memory (`VmRSS`) is at most a limit; the host's `MemAvailable` and the cgroup's limit as evidence | the resident memory is over the limit |
 //! | [`disk_free`], [`disk_free_percent`] (`host:disk`) | `performance.monitoring.system-resources` | the filesystem holding a path has at least N bytes (or N %) free for the service's user, and free inodes | less is free than the floor, no inode is free, the path does not exist, or a percentage floor is outside 0–100 |
@@ -16,8 +17,7 @@
 //! Every check reads the system again on each run, off the async workers
 //! (`spawn_blocking`), so a hung filesystem costs a blocking thread and the runner's timeout
 //! still answers. None is critical: a failure makes the report warn. Where the system cannot
-//! be read (another OS, no `/proc`), the check says so: a warning off Linux, a failure when a
-//! Linux `/proc` file is missing or unreadable.
+//! be read (another OS, no `/proc`), the check says it cannot tell, never passes.
 //!
 //! ```no_run
 //! # fn example() -> Result<(), Box<dyn std::error::Error>> {
@@ -38,12 +38,14 @@ mod disk;
 mod load;
 mod memory;
 mod ports;
+mod served;
 
 pub use certificate::{tls_certificate, tls_certificate_pem};
 pub use disk::{disk_free, disk_free_percent};
 pub use load::load;
 pub use memory::memory;
 pub use ports::listening_ports;
+pub use served::{tls_served, tls_served_with_ca};
 
 use crate::outcome::Outcome;
 
