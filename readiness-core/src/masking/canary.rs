@@ -37,8 +37,9 @@ pub(super) fn observe_canary(masked: &[u8]) {
 
 /// The canary check of `security.data.log-masking`: logs a fresh registered secret at WARN
 /// (target `readiness::masking_canary`) through the installed global subscriber and passes only
-/// when a [`MaskingWriter`](super::MaskingWriter) wrote it masked. It fails when the subscriber does not write
-/// through a masking writer, masks nothing, or filters WARN events of that target out.
+/// when a [`MaskingWriter`](super::MaskingWriter) wrote it masked. It fails when the subscriber
+/// does not write through a masking writer or masks nothing; when the subscriber filters WARN
+/// events of that target out it cannot tell, and says which directive to add.
 pub fn canary_check() -> CheckRegistration {
     let spec = CheckSpec::new("logs:masking")
         .control("security.data.log-masking")
@@ -55,6 +56,13 @@ async fn run_canary() -> Outcome {
         values::register_secret(&secret);
         secret
     });
+    // Filtered out, the canary cannot be observed at all: that says nothing about masking.
+    if !tracing::enabled!(target: "readiness::masking_canary", tracing::Level::WARN) {
+        return Outcome::cannot_tell(
+            "the installed subscriber filters out WARN events of `readiness::masking_canary`, so the canary cannot be seen",
+            "add the directive `readiness::masking_canary=warn` (for example RUST_LOG=info,readiness::masking_canary=warn)",
+        );
+    }
     let nonce = format!("readiness-canary-{:016x}", fastrand::u64(..));
     let secret = SECRET.clone();
     *IN_FLIGHT.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some((nonce.clone(), secret.clone()));
@@ -77,7 +85,7 @@ async fn run_canary() -> Outcome {
         Some(true) => Outcome::pass().with_output("a canary secret came out of the installed subscriber masked"),
         Some(false) => Outcome::fail("a canary secret came out of the installed subscriber unmasked"),
         None => Outcome::fail(
-            "the installed subscriber did not write the canary through a MaskingWriter (no masking layer, or WARN events of `readiness::masking_canary` are filtered out)",
+            "the installed subscriber did not write the canary through a MaskingWriter: no masking layer is installed",
         ),
     }
 }
