@@ -1,6 +1,12 @@
 //! What `#[derive(Attest)]`'s generated `from_env()` and check use: a loader that collects
 //! every problem of one struct's load, the process-wide record of each struct's last load, and
 //! the check that judges it.
+//!
+//! A secret field is read and judged as a [`SecretsCheck`](super::SecretsCheck) secret is (see
+//! the parent module): with the runtime opt-in of [`TRUSTED_SECRET_DIRS_ENV`](super::TRUSTED_SECRET_DIRS_ENV)
+//! for files on a pod's secret volume, and with reuse found by digest. `from_env()` fails when a
+//! secret has the value of one read before it (in this struct or another, or by a check); the
+//! struct's check also fails when a secret read later has its value.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -8,9 +14,10 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::{LazyLock, Mutex};
 
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::{SecretSlice, SecretString};
 
-use super::{SecretSource, judge_secret, read_secret};
+use super::files::FileTrust;
+use super::{Loaded as Read, SecretSource, evidence_of, load, reuse, text_of};
 use crate::check::check_fn;
 use crate::outcome::Outcome;
 use crate::spec::{CheckRegistration, CheckSpec};
@@ -58,6 +65,8 @@ impl std::error::Error for AttestError {}
 struct Loaded {
     var: String,
     source: Option<SecretSource>,
+    /// The evidence: the source, and why a file readable by others was accepted.
+    evidence: Option<String>,
     secret: bool,
 }
 
@@ -65,6 +74,7 @@ struct Loaded {
 #[derive(Debug, Clone)]
 struct LoadRecord {
     loaded: Vec<Loaded>,
+    /// Every problem but reuse, which the check finds again when it runs.
     problems: Vec<ConfigProblem>,
 }
 
@@ -83,6 +93,9 @@ pub struct AttestLoader {
     type_name: &'static str,
     loaded: Vec<Loaded>,
     problems: Vec<ConfigProblem>,
+    /// Secrets whose value another secret read before holds.
+    reused: Vec<ConfigProblem>,
+    trust: FileTrust,
 }
 
 impl AttestLoader {
@@ -90,7 +103,14 @@ impl AttestLoader {
     /// name, keys the load record, so two `Config` structs of different modules or crates never
     /// judge each other's load.
     pub fn new(path: &'static str) -> Self {
-        Self { path, type_name: bare_name(path), loaded: Vec::new(), problems: Vec::new() }
+        Self {
+            path,
+            type_name: bare_name(path),
+            loaded: Vec::new(),
+            problems: Vec::new(),
+            reused: Vec::new(),
+            trust: FileTrust::default().with_env(),
+        }
     }
 
     fn problem(&mut self, var: &str, message: impl Into<String>) {
@@ -99,26 +119,69 @@ impl AttestLoader {
 
     /// A secret field; `None` when it is absent (a problem if `required`) or unusable.
     pub fn secret(&mut self, env: &str, allow_file: bool, min_len: usize, required: bool) -> Option<SecretString> {
-        match read_secret(env, allow_file) {
-            Ok(Some((value, source))) => {
-                self.loaded.push(Loaded { var: env.to_owned(), source: Some(source), secret: true });
-                match judge_secret(value.expose_secret(), min_len) {
-                    Ok(()) => Some(value),
-                    Err(problem) => {
+        let raw = self.read(env, allow_file, false, min_len, required)?;
+        match text_of(env, &raw) {
+            Ok(text) => Some(SecretString::from(text)),
+            Err(problem) => {
+                self.problem(env, problem);
+                None
+            }
+        }
+    }
+
+    /// A binary secret field (any bytes, such as a raw key file), judged by its bytes; `None`
+    /// when it is absent (a problem if `required`) or unusable.
+    pub fn secret_bytes(
+        &mut self,
+        env: &str,
+        allow_file: bool,
+        min_len: usize,
+        required: bool,
+    ) -> Option<SecretSlice<u8>> {
+        let raw = self.read(env, allow_file, true, min_len, required)?;
+        Some(SecretSlice::from(raw.bytes.clone()))
+    }
+
+    fn read(
+        &mut self,
+        env: &str,
+        allow_file: bool,
+        binary: bool,
+        min_len: usize,
+        required: bool,
+    ) -> Option<super::RawSecret> {
+        match load(env, allow_file, binary, min_len, &self.trust) {
+            Read::Read { raw, problem } => {
+                self.loaded.push(Loaded {
+                    var: env.to_owned(),
+                    source: Some(raw.source.clone()),
+                    evidence: Some(evidence_of(&raw)),
+                    secret: true,
+                });
+                let others = reuse::same_value_as(env);
+                if !others.is_empty() {
+                    let message =
+                        format!("has the same value as {}: each secret needs a value of its own", others.join(" and "));
+                    self.reused.push(ConfigProblem { var: env.to_owned(), message });
+                }
+                match problem {
+                    None if others.is_empty() => Some(raw),
+                    None => None,
+                    Some(problem) => {
                         self.problem(env, problem);
                         None
                     }
                 }
             }
-            Ok(None) => {
-                self.loaded.push(Loaded { var: env.to_owned(), source: None, secret: true });
+            Read::Unset => {
+                self.loaded.push(Loaded { var: env.to_owned(), source: None, evidence: None, secret: true });
                 if required {
                     let hint = if allow_file { format!(" (or {env}_FILE)") } else { String::new() };
                     self.problem(env, format!("is not set{hint}"));
                 }
                 None
             }
-            Err(problem) => {
+            Read::Unreadable(problem) => {
                 self.problems.push(ConfigProblem { var: env.to_owned(), message: problem });
                 None
             }
@@ -133,11 +196,12 @@ impl AttestLoader {
     {
         let text = match read_plain(env, allow_file) {
             Ok(Some((text, source))) => {
-                self.loaded.push(Loaded { var: env.to_owned(), source: Some(source), secret: false });
+                let evidence = Some(source.to_string());
+                self.loaded.push(Loaded { var: env.to_owned(), source: Some(source), evidence, secret: false });
                 text
             }
             Ok(None) => {
-                self.loaded.push(Loaded { var: env.to_owned(), source: None, secret: false });
+                self.loaded.push(Loaded { var: env.to_owned(), source: None, evidence: None, secret: false });
                 match default {
                     Some(default) => default.to_owned(),
                     None => {
@@ -171,11 +235,9 @@ impl AttestLoader {
     pub fn finish(self) -> Result<(), AttestError> {
         let record = LoadRecord { loaded: self.loaded, problems: self.problems.clone() };
         loads().insert(self.path, record);
-        if self.problems.is_empty() {
-            Ok(())
-        } else {
-            Err(AttestError { type_name: self.type_name, problems: self.problems })
-        }
+        let mut problems = self.problems;
+        problems.extend(self.reused);
+        if problems.is_empty() { Ok(()) } else { Err(AttestError { type_name: self.type_name, problems }) }
     }
 
     /// The error for a field that vanished between loading and building (never expected).
@@ -234,16 +296,23 @@ fn judge_load(type_name: &str, record: Option<LoadRecord>) -> Outcome {
     let Some(record) = record else {
         return Outcome::fail(format!("{type_name}::from_env() has not been called"));
     };
-    let mut outcome = if record.problems.is_empty() {
-        let secrets = record.loaded.iter().filter(|loaded| loaded.secret && loaded.source.is_some()).count();
-        Outcome::pass().with_output(format!("{type_name}: {secrets} secret(s) loaded and judged strong"))
+    let secrets: Vec<&str> = record
+        .loaded
+        .iter()
+        .filter(|loaded| loaded.secret && loaded.source.is_some())
+        .map(|loaded| loaded.var.as_str())
+        .collect();
+    // Reuse is found again now: a secret read after this load may hold one of its values.
+    let mut problems: Vec<String> = record.problems.iter().map(ToString::to_string).collect();
+    problems.extend(reuse::problems(&secrets).into_iter().map(|(var, problem)| format!("{var} {problem}")));
+    let mut outcome = if problems.is_empty() {
+        Outcome::pass().with_output(format!("{type_name}: {} secret(s) loaded and judged strong", secrets.len()))
     } else {
-        let list: Vec<String> = record.problems.iter().map(ToString::to_string).collect();
-        Outcome::fail(format!("{type_name}: {}", list.join("; ")))
+        Outcome::fail(format!("{type_name}: {}", problems.join("; ")))
     };
     for loaded in &record.loaded {
-        let source = loaded.source.as_ref().map_or_else(|| "not set".to_owned(), ToString::to_string);
-        outcome = outcome.evidence(&loaded.var, source);
+        let evidence = loaded.evidence.clone().unwrap_or_else(|| "not set".to_owned());
+        outcome = outcome.evidence(&loaded.var, evidence);
     }
     outcome
 }

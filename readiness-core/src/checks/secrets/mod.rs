@@ -22,19 +22,64 @@
 //! # }
 //! ```
 //!
-//! A secret passes when it came from the environment or from a file named by `NAME_FILE` that
-//! others cannot read, is not empty, is not a placeholder (`changeme`, `secret`, `password`…),
-//! is at least the minimum length, and has at least 3 bits of entropy per character (so
-//! `aaaaaaaa…` or `passwordpassword…` fail however long they are). Values are held only in
-//! [`SecretString`] and in the masker; no message ever contains one.
+//! # What passes
+//!
+//! A secret passes when it came from the environment or from a file named by `NAME_FILE`, is not
+//! empty, is not a placeholder (`changeme`, `secret`, `password`…), is at least the minimum
+//! length, and is not predictable: at least [`MIN_BITS_PER_CHAR`] bits of Shannon entropy per
+//! character, and at least two thirds of its characters not part of a repeat or a run. Entropy
+//! alone misses long values made of sequences or of one unit repeated, such as
+//! `0123456789abcdef0123…`, `abcdefghijklmnop…`, `qwertyuiop…` or `Summer2024!Summer2024!`:
+//! those fail. Values of fewer than 8 characters are judged by length only.
+//!
+//! A URL with credentials (`postgres://user:password@host/db`, any `scheme://` but the local
+//! `sqlite`, `file` and `unix`) is judged by its password, percent-decoded, not by the whole URL
+//! (whose length and entropy would hide a weak password): it fails without a password
+//! (`postgres://app@db/orders`, `redis://cache:6379`), and its password must pass the rules
+//! above with at least [`MIN_URL_PASSWORD_LEN`] characters. The minimum length of the secret
+//! still applies to the whole URL.
+//!
+//! # What fails besides a weak value
+//!
+//! * the variable and its `NAME_FILE` both set, a file that cannot be read, a text secret that
+//!   is not UTF-8;
+//! * a file that others may read or change (mode `0644`, `0666`…): `chmod 0600` or `0400`;
+//! * **one value reused for two secrets**: two variables holding the same secret part fail
+//!   (`JWT_SECRET has the same value as READINESS_TOKEN`), whether they are two secrets of one
+//!   [`SecretsCheck`], two fields of one `#[derive(Attest)]` struct, or secrets of different
+//!   checks and structs of the process. Only a keyed digest of each value is kept (its key
+//!   drawn for the process), never the value, and no message shows either.
+//!
+//! # Opt-ins for correct setups
+//!
+//! * **Mounted secret volumes.** Kubernetes mounts a secret volume with mode `0644` unless told
+//!   otherwise, and an injector (Vault agent, a CSI driver) may write `0644` files into a
+//!   directory only the pod mounts. Such a file is accepted, never by default, when it is not
+//!   writable by others, lies on a memory filesystem (`tmpfs`, `ramfs`: a secret volume is one;
+//!   a ConfigMap volume or a disk is not), and either
+//!   - the check trusts Kubernetes volumes ([`SecretsCheck::trust_mounted_secret_dirs`]) and
+//!     the file is reached through the volume's `..data` symbolic link, or
+//!   - it lies under a trusted directory: [`SecretsCheck::trust_secret_dir`], or, for every
+//!     check and every `#[derive(Attest)]` struct of the process, the directories listed in
+//!     [`TRUSTED_SECRET_DIRS_ENV`] (`READINESS_TRUSTED_SECRET_DIRS=/var/run/secrets/app:/vault/secrets`,
+//!     separated like `PATH`).
+//!
+//!   The evidence says why such a file was accepted.
+//! * **Binary keys.** A secret declared binary ([`SecretsCheck::binary`]) may hold any bytes (a
+//!   raw key file): it is judged by its bytes (length in bytes, entropy per byte, repeats and
+//!   runs of bytes) and masked in logs in its hexadecimal and base64 forms.
+//!
+//! Values are held only in [`SecretString`] (or [`SecretSlice`]) and in the masker; no message
+//! ever contains one.
 
-use std::collections::HashMap;
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 // Re-exported because `#[derive(Attest)]` fields must be of this very `SecretString` (the
 // loader returns it): one secrecy version for the user and the loader.
-pub use secrecy::{ExposeSecret, SecretString};
+pub use secrecy::{ExposeSecret, SecretSlice, SecretString};
 
 use crate::check::check_fn;
 use crate::masking;
@@ -43,51 +88,19 @@ use crate::spec::{CheckRegistration, CheckSpec};
 
 /// For generated code only: reached through `__private`.
 pub(crate) mod derive;
+mod files;
+mod reuse;
+mod strength;
 
 pub use derive::{AttestError, ConfigProblem};
+pub use files::TRUSTED_SECRET_DIRS_ENV;
+pub use strength::{MIN_BITS_PER_CHAR, MIN_URL_PASSWORD_LEN};
+
+use files::{FileTrust, RawSecret};
+use strength::SecretPart;
 
 /// The control that secrets prove.
 pub const SECRETS_CONTROL: &str = "security.data.secrets";
-
-/// Minimum Shannon entropy, in bits per character, of an acceptable secret.
-pub const MIN_BITS_PER_CHAR: f64 = 3.0;
-
-/// Values (compared case-insensitively) that are never acceptable secrets, and fragments that
-/// mark a value as a placeholder wherever they appear.
-const PLACEHOLDERS: &[&str] = &[
-    "secret",
-    "password",
-    "passwd",
-    "changeme",
-    "change-me",
-    "change_me",
-    "changeit",
-    "default",
-    "example",
-    "test",
-    "testing",
-    "admin",
-    "token",
-    "apikey",
-    "api_key",
-    "dummy",
-    "sample",
-    "placeholder",
-    "todo",
-    "xxx",
-    "12345678",
-];
-const PLACEHOLDER_FRAGMENTS: &[&str] = &[
-    "changeme",
-    "change-me",
-    "change_me",
-    "replace-me",
-    "replace_me",
-    "your-secret",
-    "your_secret",
-    "<secret>",
-    "xxxxxxxx",
-];
 
 /// Where a secret came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,93 +121,129 @@ impl fmt::Display for SecretSource {
     }
 }
 
-/// Reads the secret named `env`: from the variable, or, when `allow_file`, from the file that
-/// `{env}_FILE` names. `Ok(None)` when neither is set. The value is registered with the masker.
+/// Reads the text secret named `env`: from the variable, or, when `allow_file`, from the file
+/// that `{env}_FILE` names. `Ok(None)` when neither is set. The value is registered with the
+/// masker. A file readable by others is accepted only under a directory of
+/// [`TRUSTED_SECRET_DIRS_ENV`] on a memory filesystem.
 ///
 /// # Errors
 ///
 /// A message (never containing the value) when both are set, the file cannot be read, the file
-/// is readable or writable by others, or the value is not UTF-8.
+/// is accessible to others (and not trusted), or the value is not UTF-8.
 pub fn read_secret(env: &str, allow_file: bool) -> Result<Option<(SecretString, SecretSource)>, String> {
-    let file_var = format!("{env}_FILE");
-    let direct = std::env::var_os(env);
-    let file = if allow_file { std::env::var_os(&file_var) } else { None };
-    let (value, source) = match (direct, file) {
-        (Some(_), Some(_)) => return Err(format!("both {env} and {file_var} are set: set only one")),
-        (None, None) => return Ok(None),
-        (Some(value), None) => {
-            let value = value.into_string().map_err(|_| format!("{env} is not valid UTF-8"))?;
-            (value, SecretSource::Env)
-        }
-        (None, Some(path)) => {
-            let path = PathBuf::from(path);
-            check_file_mode(&path).map_err(|problem| format!("{file_var}: {problem}"))?;
-            let value = std::fs::read_to_string(&path)
-                .map_err(|error| format!("{file_var}: cannot read {}: {}", path.display(), error.kind()))?;
-            // Files usually end with a newline that is not part of the secret.
-            (value.trim_end_matches(['\n', '\r']).to_owned(), SecretSource::File(path))
-        }
-    };
-    masking::register_secret(&value);
-    Ok(Some((SecretString::from(value), source)))
+    let Some(raw) = read_registered(env, allow_file, &FileTrust::default().with_env())? else { return Ok(None) };
+    let text = text_of(env, &raw)?;
+    Ok(Some((SecretString::from(text), raw.source.clone())))
 }
 
-#[cfg(unix)]
-fn check_file_mode(path: &Path) -> Result<(), String> {
-    use std::os::unix::fs::PermissionsExt;
-    let metadata =
-        std::fs::metadata(path).map_err(|error| format!("cannot read {}: {}", path.display(), error.kind()))?;
-    let mode = metadata.permissions().mode();
-    if mode & 0o007 != 0 {
-        return Err(format!(
-            "{} is accessible to other users (mode {:o}): chmod o-rwx (0600 or 0400)",
-            path.display(),
-            mode & 0o777
-        ));
+/// Reads the binary secret named `env` (any bytes, such as a raw key file) as
+/// [`read_secret`] reads a text one.
+///
+/// # Errors
+///
+/// As [`read_secret`], except that any bytes are accepted.
+pub fn read_secret_bytes(env: &str, allow_file: bool) -> Result<Option<(SecretSlice<u8>, SecretSource)>, String> {
+    let Some(raw) = read_registered(env, allow_file, &FileTrust::default().with_env())? else { return Ok(None) };
+    Ok(Some((SecretSlice::from(raw.bytes.clone()), raw.source.clone())))
+}
+
+fn read_registered(env: &str, allow_file: bool, trust: &FileTrust) -> Result<Option<RawSecret>, String> {
+    let raw = files::read_raw(env, allow_file, trust)?;
+    if let Some(raw) = &raw {
+        register_with_masker(&raw.bytes);
     }
-    Ok(())
+    Ok(raw)
 }
 
-#[cfg(not(unix))]
-fn check_file_mode(_path: &Path) -> Result<(), String> {
-    Ok(())
+fn text_of(env: &str, raw: &RawSecret) -> Result<String, String> {
+    String::from_utf8(raw.bytes.clone())
+        .map_err(|_| format!("{env} is not valid UTF-8 (a binary key must be declared binary)"))
 }
 
-/// Judges a secret value: not empty, not a placeholder, at least `min_len` characters, at
-/// least [`MIN_BITS_PER_CHAR`] bits of entropy per character.
+/// Registers a value with the masker: the text itself, or, for bytes that are not UTF-8, the
+/// forms a log line can carry them in (hexadecimal, base64).
+fn register_with_masker(bytes: &[u8]) {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => masking::register_secret(text),
+        Err(_) => {
+            let hex: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
+            masking::register_secret(&hex);
+            masking::register_secret(&hex.to_ascii_uppercase());
+            masking::register_secret(&STANDARD.encode(bytes));
+            masking::register_secret(&URL_SAFE_NO_PAD.encode(bytes));
+        }
+    }
+}
+
+/// Judges a secret value: not empty, not a placeholder, at least `min_len` characters, not
+/// predictable (entropy, repeats and runs); a URL with credentials by its password (see the
+/// module's docs).
 ///
 /// # Errors
 ///
 /// What is wrong, without the value.
 pub fn judge_secret(value: &str, min_len: usize) -> Result<(), String> {
-    if value.trim().is_empty() {
-        return Err("is empty".to_owned());
-    }
-    let lowered = value.to_ascii_lowercase();
-    if PLACEHOLDERS.contains(&lowered.as_str())
-        || PLACEHOLDER_FRAGMENTS.iter().any(|fragment| lowered.contains(fragment))
-    {
-        return Err("is a placeholder value".to_owned());
-    }
-    let length = value.chars().count();
-    if length < min_len {
-        return Err(format!("is shorter than {min_len} characters ({length})"));
-    }
-    let bits = bits_per_char(value);
-    if length >= 8 && bits < MIN_BITS_PER_CHAR {
-        return Err(format!("is too predictable ({bits:.1} bits of entropy per character, want {MIN_BITS_PER_CHAR})"));
-    }
-    Ok(())
+    strength::judge_text(value, min_len)
 }
 
-/// Shannon entropy of the value's characters, in bits per character.
-fn bits_per_char(value: &str) -> f64 {
-    let mut counts: HashMap<char, usize> = HashMap::new();
-    for c in value.chars() {
-        *counts.entry(c).or_default() += 1;
+/// Judges a binary secret by its bytes: not empty, at least `min_len` bytes, not predictable.
+/// Bytes that are UTF-8 are judged as [`judge_secret`] judges text.
+///
+/// # Errors
+///
+/// What is wrong, without the value.
+pub fn judge_secret_bytes(value: &[u8], min_len: usize) -> Result<(), String> {
+    strength::judge_bytes(value, min_len)
+}
+
+/// One secret read, judged and recorded for reuse.
+pub(crate) enum Loaded {
+    /// Neither the variable nor its file is set.
+    Unset,
+    /// It could not be read (the message names the variable).
+    Unreadable(String),
+    /// It was read: the value, and what is wrong with it (without the variable's name).
+    Read { raw: RawSecret, problem: Option<String> },
+}
+
+/// Reads the secret `env`, registers it with the masker, judges it, and records the digest of
+/// its secret part for the reuse check.
+pub(crate) fn load(env: &str, allow_file: bool, binary: bool, min_len: usize, trust: &FileTrust) -> Loaded {
+    let raw = match read_registered(env, allow_file, trust) {
+        Ok(Some(raw)) => raw,
+        Ok(None) => {
+            reuse::record(env, None);
+            return Loaded::Unset;
+        }
+        Err(problem) => {
+            reuse::record(env, None);
+            return Loaded::Unreadable(problem);
+        }
+    };
+    let judged = if binary {
+        strength::judge_bytes(&raw.bytes, min_len)
+    } else {
+        match std::str::from_utf8(&raw.bytes) {
+            Ok(text) => strength::judge_text(text, min_len),
+            Err(_) => Err("is not valid UTF-8 (a binary key must be declared binary)".to_owned()),
+        }
+    };
+    let digest = match strength::secret_part(&raw.bytes) {
+        SecretPart::Whole(bytes) if !bytes.iter().all(u8::is_ascii_whitespace) => Some(reuse::digest(bytes)),
+        SecretPart::UrlPassword(password) if !password.is_empty() => Some(reuse::digest(&password)),
+        _ => None,
+    };
+    reuse::record(env, digest);
+    Loaded::Read { raw, problem: judged.err() }
+}
+
+/// The evidence for a secret read from `source`, with why a file readable by others was
+/// accepted.
+fn evidence_of(raw: &RawSecret) -> String {
+    match &raw.note {
+        Some(note) => format!("{}; {note}", raw.source),
+        None => raw.source.to_string(),
     }
-    let total = value.chars().count() as f64;
-    counts.values().map(|&n| n as f64 / total).map(|p| -p * p.log2()).sum()
 }
 
 /// One secret a [`SecretsCheck`] requires.
@@ -203,6 +252,7 @@ struct Requirement {
     env: String,
     min_len: usize,
     allow_file: bool,
+    binary: bool,
 }
 
 /// A check of secrets read from the environment, for services that do not use
@@ -212,6 +262,7 @@ struct Requirement {
 pub struct SecretsCheck {
     name: Option<String>,
     requirements: Vec<Requirement>,
+    trust: FileTrust,
 }
 
 impl SecretsCheck {
@@ -229,11 +280,11 @@ impl SecretsCheck {
     /// Requires the secret in the environment variable `env` (or `{env}_FILE`), at least 16
     /// characters unless [`SecretsCheck::min_len`] says otherwise.
     pub fn secret(mut self, env: impl Into<String>) -> Self {
-        self.requirements.push(Requirement { env: env.into(), min_len: 16, allow_file: true });
+        self.requirements.push(Requirement { env: env.into(), min_len: 16, allow_file: true, binary: false });
         self
     }
 
-    /// The minimum length of the secret added last.
+    /// The minimum length of the secret added last (in bytes for a [binary](Self::binary) one).
     pub fn min_len(mut self, min_len: usize) -> Self {
         if let Some(last) = self.requirements.last_mut() {
             last.min_len = min_len;
@@ -249,15 +300,45 @@ impl SecretsCheck {
         self
     }
 
-    /// The check, ready for [`crate::ReadinessBuilder::register`].
+    /// Declares the secret added last binary: any bytes (a raw key file), judged by its bytes.
+    pub fn binary(mut self) -> Self {
+        if let Some(last) = self.requirements.last_mut() {
+            last.binary = true;
+        }
+        self
+    }
+
+    /// Accepts a file that others may read (not change) when it belongs to a Kubernetes secret
+    /// or projected volume (reached through the volume's `..data` link) on a memory filesystem:
+    /// the volume is private to the pod. Off by default: such a file fails.
+    pub fn trust_mounted_secret_dirs(mut self) -> Self {
+        self.trust.kubernetes = true;
+        self
+    }
+
+    /// Accepts a file that others may read (not change) under `dir` when it lies on a memory
+    /// filesystem: a directory that only the pod mounts (an in-memory `emptyDir` an injector
+    /// writes to). [`TRUSTED_SECRET_DIRS_ENV`] adds directories at run time.
+    pub fn trust_secret_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.trust.dirs.push(dir.into());
+        self
+    }
+
+    /// The check, ready for [`crate::ReadinessBuilder::register`]. Each secret is read once
+    /// now too, so that a value reused by another check is found from the first report.
     pub fn registration(self) -> CheckRegistration {
         let spec =
             CheckSpec::new(self.name.unwrap_or_else(|| "secrets:env".to_owned())).control(SECRETS_CONTROL).critical();
         let requirements = self.requirements;
+        let trust = self.trust;
+        for requirement in &requirements {
+            let trust = trust.with_env();
+            let _ = load(&requirement.env, requirement.allow_file, requirement.binary, requirement.min_len, &trust);
+        }
         CheckRegistration::new(
             spec,
             check_fn(move |_| {
-                let outcome = judge_requirements(&requirements);
+                let outcome = judge_requirements(&requirements, &trust.with_env());
                 async move { outcome }
             }),
         )
@@ -270,25 +351,30 @@ impl From<SecretsCheck> for CheckRegistration {
     }
 }
 
-fn judge_requirements(requirements: &[Requirement]) -> Outcome {
+fn judge_requirements(requirements: &[Requirement], trust: &FileTrust) -> Outcome {
     let mut problems = Vec::new();
     let mut evidence = Vec::new();
+    let mut read = Vec::new();
     for requirement in requirements {
-        let env = &requirement.env;
-        match read_secret(env, requirement.allow_file) {
-            Ok(Some((value, source))) => {
-                evidence.push((env.clone(), source.to_string()));
-                if let Err(problem) = judge_secret(value.expose_secret(), requirement.min_len) {
+        let env = requirement.env.as_str();
+        match load(env, requirement.allow_file, requirement.binary, requirement.min_len, trust) {
+            Loaded::Read { raw, problem } => {
+                evidence.push((env.to_owned(), evidence_of(&raw)));
+                if let Some(problem) = problem {
                     problems.push(format!("{env} {problem}"));
                 }
+                if !read.contains(&env) {
+                    read.push(env);
+                }
             }
-            Ok(None) => {
-                evidence.push((env.clone(), "not set".to_owned()));
+            Loaded::Unset => {
+                evidence.push((env.to_owned(), "not set".to_owned()));
                 problems.push(format!("{env} is not set"));
             }
-            Err(problem) => problems.push(problem),
+            Loaded::Unreadable(problem) => problems.push(problem),
         }
     }
+    problems.extend(reuse::problems(&read).into_iter().map(|(var, problem)| format!("{var} {problem}")));
     let mut outcome = if problems.is_empty() {
         Outcome::pass().with_output(format!("{} secret(s) loaded and judged strong", requirements.len()))
     } else {
@@ -317,7 +403,8 @@ mod tests {
 
     #[test]
     fn entropy_of_uniform_and_constant_strings() {
-        assert!((bits_per_char("abcd") - 2.0).abs() < 1e-9);
-        assert!(bits_per_char("aaaa").abs() < 1e-9);
+        let units = |text: &str| text.chars().map(u32::from).collect::<Vec<_>>();
+        assert!((strength::bits_per_unit(&units("abcd")) - 2.0).abs() < 1e-9);
+        assert!(strength::bits_per_unit(&units("aaaa")).abs() < 1e-9);
     }
 }
