@@ -8,13 +8,26 @@
 //! use readiness_core::Readiness;
 //!
 //! # #[tokio::main] async fn main() -> std::io::Result<()> {
-//! let shutdown = Shutdown::new().drain(Duration::from_secs(5));
+//! // The readiness probe: `periodSeconds: 10`, `failureThreshold: 1`.
+//! let shutdown = Shutdown::new().drain(Duration::from_secs(12)).probe(Duration::from_secs(10), 1);
 //! let readiness = Readiness::builder().register(shutdown.check()).build().unwrap();
 //! let app = readiness_axum::routes(readiness.clone());
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
 //! axum::serve(listener, app).with_graceful_shutdown(shutdown.signal(readiness)).await
 //! # }
 //! ```
+//!
+//! After the signal, the orchestrator stops routing to the instance only once its readiness
+//! probe has failed `failureThreshold` times in a row, `periodSeconds` apart: up to period ×
+//! threshold after the signal. A drain shorter than that stops accepting connections while
+//! traffic still arrives. The check `shutdown:graceful` ([`Shutdown::check`]):
+//!
+//! | passes | cannot tell (a warn) | fails |
+//! |---|---|---|
+//! | the hook is installed and the drain is at least the probe's period × failure threshold | no probe was given ([`Shutdown::probe`]), or a probe with a zero period or threshold | no hook ([`Shutdown::signal`] not awaited); a zero drain; a drain shorter than period × threshold |
+//!
+//! Keep the drain, plus the time in-flight requests need, under the pod's
+//! `terminationGracePeriodSeconds`, or the process is killed mid-request.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -27,7 +40,15 @@ use readiness_core::{CheckRegistration, CheckSpec, Outcome, Readiness, check_fn}
 #[must_use]
 pub struct Shutdown {
     drain: Duration,
+    probe: Option<Probe>,
     installed: Arc<AtomicBool>,
+}
+
+/// The readiness probe the drain must outlast.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Probe {
+    period: Duration,
+    failure_threshold: u32,
 }
 
 impl Default for Shutdown {
@@ -37,10 +58,10 @@ impl Default for Shutdown {
 }
 
 impl Shutdown {
-    /// A helper with a drain delay of 5 s: half a Kubernetes probe period, so the endpoint is
-    /// seen failing before the process stops accepting connections.
+    /// A helper with a drain delay of 5 s and no probe given: set [`Shutdown::drain`] to cover
+    /// the readiness probe and tell the check which one with [`Shutdown::probe`].
     pub fn new() -> Self {
-        Self { drain: Duration::from_secs(5), installed: Arc::default() }
+        Self { drain: Duration::from_secs(5), probe: None, installed: Arc::default() }
     }
 
     /// How long to keep serving after the signal, with readiness failing.
@@ -49,32 +70,40 @@ impl Shutdown {
         self
     }
 
+    /// The readiness probe the orchestrator runs: its period (Kubernetes `periodSeconds`) and
+    /// how many failures in a row take the instance out (`failureThreshold`). The check fails a
+    /// drain shorter than `period × failure_threshold`.
+    pub fn probe(mut self, period: Duration, failure_threshold: u32) -> Self {
+        self.probe = Some(Probe { period, failure_threshold });
+        self
+    }
+
     /// The drain delay.
     pub fn drain_delay(&self) -> Duration {
         self.drain
     }
 
+    /// The shortest drain the given probe needs (period × failure threshold); `None` without a
+    /// probe.
+    pub fn probe_budget(&self) -> Option<Duration> {
+        self.probe.map(|probe| probe.budget())
+    }
+
     /// A check of `operations.deployment.zero-downtime`: passes once [`Shutdown::signal`] is
-    /// being awaited (the hook is installed) and the drain delay is above zero.
+    /// being awaited (the hook is installed) and the drain covers the readiness probe given to
+    /// [`Shutdown::probe`]; without a probe it cannot tell. Not critical.
     pub fn check(&self) -> CheckRegistration {
         let installed = Arc::clone(&self.installed);
         let drain = self.drain;
+        let probe = self.probe;
         let spec = CheckSpec::new("shutdown:graceful")
             .control("operations.deployment.zero-downtime")
-            .description("SIGTERM fails readiness, drains, then finishes in-flight requests");
+            .description("SIGTERM fails readiness, drains past the readiness probe, then finishes in-flight requests");
         CheckRegistration::new(
             spec,
             check_fn(move |_| {
-                let outcome = if !installed.load(Ordering::Acquire) {
-                    Outcome::fail("no shutdown hook: pass Shutdown::signal() to axum::serve(..).with_graceful_shutdown")
-                } else if drain.is_zero() {
-                    Outcome::fail(
-                        "the drain delay is zero: load balancers would still send traffic while the process stops",
-                    )
-                } else {
-                    Outcome::pass().with_output(format!("graceful shutdown with a {} ms drain", drain.as_millis()))
-                };
-                async move { outcome.observed(drain.as_millis() as f64, "ms") }
+                let outcome = judge(installed.load(Ordering::Acquire), drain, probe);
+                async move { outcome }
             }),
         )
     }
@@ -114,5 +143,60 @@ async fn wait_for_signal() {
             }
         }
         () = terminate => {}
+    }
+}
+
+impl Probe {
+    fn budget(self) -> Duration {
+        self.period.saturating_mul(self.failure_threshold)
+    }
+}
+
+fn judge(installed: bool, drain: Duration, probe: Option<Probe>) -> Outcome {
+    let drain_ms = drain.as_millis();
+    let outcome = if !installed {
+        Outcome::fail("no shutdown hook: pass Shutdown::signal() to axum::serve(..).with_graceful_shutdown")
+    } else if drain.is_zero() {
+        Outcome::fail("the drain delay is zero: load balancers would still send traffic while the process stops")
+    } else {
+        match probe {
+            None => Outcome::cannot_tell(
+                format!("whether the {drain_ms} ms drain outlasts the readiness probe, which was not given"),
+                "give the probe's period and failure threshold: Shutdown::new().drain(..).probe(period, threshold)",
+            ),
+            Some(Probe { period, failure_threshold }) if period.is_zero() || failure_threshold == 0 => {
+                Outcome::cannot_tell(
+                    format!(
+                        "whether the drain outlasts a probe every {} ms with a failure threshold of \
+                         {failure_threshold}: no orchestrator probes so",
+                        period.as_millis()
+                    ),
+                    "give the readiness probe's real period and failure threshold (each at least 1)",
+                )
+            }
+            Some(probe) if drain < probe.budget() => Outcome::fail(format!(
+                "the {drain_ms} ms drain is shorter than the readiness probe's {} ms period × {} failures = {} ms: \
+                 traffic still arrives after the process stops accepting it; drain at least {} ms",
+                probe.period.as_millis(),
+                probe.failure_threshold,
+                probe.budget().as_millis(),
+                probe.budget().as_millis()
+            )),
+            Some(probe) => Outcome::pass().with_output(format!(
+                "graceful shutdown with a {drain_ms} ms drain, covering the readiness probe's {} ms period × {} \
+                 failures = {} ms",
+                probe.period.as_millis(),
+                probe.failure_threshold,
+                probe.budget().as_millis()
+            )),
+        }
+    };
+    let outcome = outcome.observed(drain_ms as f64, "ms");
+    match probe {
+        Some(probe) => outcome
+            .evidence("probe_period_ms", probe.period.as_millis())
+            .evidence("failure_threshold", probe.failure_threshold)
+            .evidence("probe_budget_ms", probe.budget().as_millis()),
+        None => outcome,
     }
 }
