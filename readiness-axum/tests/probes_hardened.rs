@@ -6,10 +6,12 @@
 //! is seeded for real and must not pass; the correct setup next to it still passes.
 
 use axum::Router;
-use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
 use axum::routing::get;
-use readiness_axum::probes::SecurityHeaders;
+use readiness_axum::probes::{Cors, SecurityHeaders};
 use readiness_core::{CheckRegistration, CheckResult, Status};
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 /// Runs one probe through a real `Readiness` and returns its result.
@@ -193,4 +195,199 @@ async fn hsts_set_by_the_ingress_is_a_configuration_not_a_failure() {
     let result = run(SecurityHeaders::new(headers_app(&short, &[])).hsts_at_ingress().check()).await;
     assert_status(&result, Status::Fail);
     assert!(output(&result).contains("max-age=60 is under"), "{}", output(&result));
+}
+
+// ----- CORS ----------------------------------------------------------------------------------
+
+const APP_ORIGIN: &str = "https://app.orders.example";
+const ADMIN_ORIGIN: &str = "https://admin.orders.example";
+
+/// `/` behind tower-http's `CorsLayer` with credentials and `origins`, as a service configures
+/// it from its allow-list.
+fn cors_app(origins: AllowOrigin) -> Router {
+    Router::new().route("/", get(|| async { "orders" })).layer(
+        CorsLayer::new()
+            .allow_origin(origins)
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers([CONTENT_TYPE, AUTHORIZATION])
+            .allow_credentials(true),
+    )
+}
+
+fn exact(origins: &[&'static str]) -> AllowOrigin {
+    AllowOrigin::list(origins.iter().map(|origin| HeaderValue::from_static(origin)))
+}
+
+/// A hand-written check as a regular expression `^<pattern>$` written without escaping its dots
+/// would do: each `.` of the pattern matches any character.
+fn unescaped_regex(pattern: &'static str) -> AllowOrigin {
+    AllowOrigin::predicate(move |origin: &HeaderValue, _| {
+        let origin = origin.as_bytes();
+        origin.len() == pattern.len() && pattern.bytes().zip(origin).all(|(p, o)| p == b'.' || p == *o)
+    })
+}
+
+#[tokio::test]
+async fn cors_fails_on_a_plain_http_origin_in_the_allow_list() {
+    let insecure = "http://app.orders.example";
+    let result = run(Cors::new(cors_app(exact(&[insecure]))).allowed_origin(insecure).check()).await;
+    assert_status(&result, Status::Fail);
+    assert!(
+        output(&result).contains("the allowed origin http://app.orders.example is plain HTTP"),
+        "{}",
+        output(&result)
+    );
+    // The development opt-in makes it a warning: visible, never a verified control.
+    let development =
+        Cors::new(cors_app(exact(&[insecure]))).allowed_origin(insecure).allow_insecure_origins_for_development();
+    let result = run(development.check()).await;
+    assert_status(&result, Status::Warn);
+    assert!(output(&result).contains("allowed for development: not a production setup"), "{}", output(&result));
+}
+
+#[tokio::test]
+async fn cors_fails_on_a_development_origin_left_in_the_allow_list() {
+    // The probe is told only of the production origin; the service also lets a dev server in.
+    for (left, policy) in [
+        ("http://localhost:3000", exact(&[APP_ORIGIN, "http://localhost:3000"])),
+        ("http://127.0.0.1:8080", exact(&[APP_ORIGIN, "http://127.0.0.1:8080"])),
+        (
+            "http://localhost:5173",
+            AllowOrigin::predicate(|origin: &HeaderValue, _| {
+                origin == APP_ORIGIN || origin.as_bytes().starts_with(b"http://localhost:")
+            }),
+        ),
+    ] {
+        let result = run(Cors::new(cors_app(policy)).allowed_origin(APP_ORIGIN).check()).await;
+        assert_status(&result, Status::Fail);
+        assert!(
+            output(&result).contains(&format!("allows the local origin {left} with credentials")),
+            "{left}: {}",
+            output(&result)
+        );
+    }
+}
+
+#[tokio::test]
+async fn cors_fails_on_a_local_or_private_address_among_the_allowed_origins() {
+    for (origin, what) in [
+        ("https://localhost", "localhost"),
+        ("https://dev.localhost", "localhost"),
+        ("https://127.0.0.2", "loopback"),
+        ("https://[::1]:8443", "loopback"),
+        ("https://10.1.2.3", "private address"),
+        ("https://172.20.0.1", "private address"),
+        ("https://192.168.1.10", "private address"),
+        ("https://[fd12:3456::1]", "unique local"),
+        ("https://169.254.10.1", "link-local"),
+        ("https://[fe80::1]", "link-local"),
+    ] {
+        let origins: &'static [&'static str] = Box::leak(Box::new([APP_ORIGIN, origin]));
+        // The local origin given last, then first: each allowed origin is judged, not only one.
+        for probe in [
+            Cors::new(cors_app(exact(origins))).allowed_origin(APP_ORIGIN).allowed_origin(origin),
+            Cors::new(cors_app(exact(origins))).allowed_origin(origin).allowed_origin(APP_ORIGIN),
+        ] {
+            let result = run(probe.check()).await;
+            assert_status(&result, Status::Fail);
+            assert!(
+                output(&result).contains(&format!("the allowed origin {origin} is ")) && output(&result).contains(what),
+                "{origin}: {}",
+                output(&result)
+            );
+        }
+    }
+    // Public addresses next to the private ranges are not local.
+    let public = ["https://172.32.0.1", "https://11.0.0.1"];
+    let result = run(Cors::new(cors_app(exact(&public))).allowed_origins(public).check()).await;
+    assert_status(&result, Status::Pass);
+}
+
+#[tokio::test]
+async fn cors_tries_look_alikes_of_every_allowed_origin() {
+    // The front end's origin is matched exactly, the admin console's by a suffix match.
+    let policy = || {
+        AllowOrigin::predicate(|origin: &HeaderValue, _| {
+            origin == APP_ORIGIN || origin.as_bytes().ends_with(b"admin.orders.example")
+        })
+    };
+    let look_alike = "https://readiness-probe-admin.orders.example";
+    for probe in [
+        Cors::new(cors_app(policy())).allowed_origin(ADMIN_ORIGIN).allowed_origin(APP_ORIGIN),
+        Cors::new(cors_app(policy())).allowed_origins([APP_ORIGIN, ADMIN_ORIGIN]),
+    ] {
+        let result = run(probe.check()).await;
+        assert_status(&result, Status::Fail);
+        assert!(
+            output(&result).contains(&format!("allows the foreign origin {look_alike} with credentials")),
+            "{}",
+            output(&result)
+        );
+    }
+}
+
+#[tokio::test]
+async fn cors_tries_the_http_downgrade_of_every_allowed_origin() {
+    // An allow-list written with both schemes for the second origin.
+    let origins = [APP_ORIGIN, ADMIN_ORIGIN, "http://admin.orders.example"];
+    let result =
+        run(Cors::new(cors_app(exact(&origins))).allowed_origin(ADMIN_ORIGIN).allowed_origin(APP_ORIGIN).check()).await;
+    assert_status(&result, Status::Fail);
+    assert!(
+        output(&result).contains(
+            "allows http://admin.orders.example, the plain-HTTP downgrade of an allowed origin with credentials"
+        ),
+        "{}",
+        output(&result)
+    );
+}
+
+#[tokio::test]
+async fn cors_tries_sub_domain_and_unescaped_dot_look_alikes() {
+    let sub_domains = AllowOrigin::predicate(|origin: &HeaderValue, _| {
+        origin == APP_ORIGIN || origin.as_bytes().ends_with(b".app.orders.example")
+    });
+    let result = run(Cors::new(cors_app(sub_domains)).allowed_origin(APP_ORIGIN).check()).await;
+    assert_status(&result, Status::Fail);
+    assert!(
+        output(&result).contains("allows the foreign origin https://readiness-probe.app.orders.example"),
+        "{}",
+        output(&result)
+    );
+    let result = run(Cors::new(cors_app(unescaped_regex(APP_ORIGIN))).allowed_origin(APP_ORIGIN).check()).await;
+    assert_status(&result, Status::Fail);
+    assert!(output(&result).contains("allows the foreign origin https://app-orders.example"), "{}", output(&result));
+}
+
+#[tokio::test]
+async fn cors_passes_with_an_exact_list_of_secure_public_origins() {
+    let origins = [APP_ORIGIN, ADMIN_ORIGIN];
+    let result = run(Cors::new(cors_app(exact(&origins))).allowed_origins(origins).check()).await;
+    assert_status(&result, Status::Pass);
+    let text = output(&result);
+    assert!(text.contains("https://readiness-probe-admin.orders.example were refused"), "{text}");
+    // Per allowed origin a sub-domain, an unescaped-dot look-alike and the downgrade, and the
+    // local development origins.
+    assert!(text.contains("so were 16 further origin(s)"), "{text}");
+    assert!(text.ends_with(&format!("{APP_ORIGIN}, {ADMIN_ORIGIN} allowed")), "{text}");
+    let tried = &result.outcome.evidence["further origins"];
+    for origin in ["http://app.orders.example", "http://admin.orders.example", "http://localhost:3000"] {
+        assert!(tried.contains(origin), "{origin} not in {tried}");
+    }
+    // A development setup that allows only its local front end is refused without the opt-in...
+    let local = "http://localhost:3000";
+    let result = run(Cors::new(cors_app(exact(&[local]))).allowed_origin(local).check()).await;
+    assert_status(&result, Status::Fail);
+    // ...and warns with it (the other local origins are still refused).
+    let result = run(Cors::new(cors_app(exact(&[local])))
+        .allowed_origin(local)
+        .allow_insecure_origins_for_development()
+        .check())
+    .await;
+    assert_status(&result, Status::Warn);
+    assert!(
+        output(&result).contains("is plain HTTP") && output(&result).contains("is localhost"),
+        "{}",
+        output(&result)
+    );
 }
