@@ -630,6 +630,46 @@ async fn postgres_archiving_fails_when_the_archive_command_stores_nothing() {
 }
 
 #[tokio::test]
+async fn postgres_archiving_reads_the_archive_commands_in_common_use() {
+    let Some((primary, _)) = replicated_cluster() else { return };
+    let _cluster = CLUSTER.lock().await;
+    let pool = PgPoolOptions::new().max_connections(2).connect_lazy(&primary).unwrap();
+    // The last segment is in the cluster's archive; each command below is only read, never run.
+    archive_with(&pool, None).await;
+    let archive = CLUSTER_ARCHIVE;
+    let found = format!("is in {archive}");
+    let cases = [
+        (format!("cp -i %p {archive}/%f </dev/null"), Status::Pass, found.as_str()),
+        (format!("sh -c \"test ! -f {archive}/%f && cp %p {archive}/%f\""), Status::Pass, &found),
+        (format!("rsync -a %p {archive}/"), Status::Pass, &found),
+        (format!("/usr/bin/env LC_ALL=C install -m 0600 %p {archive}/%f 2>&1"), Status::Pass, &found),
+        (
+            "rsync -a %p backup.example:/wal/%f".to_owned(),
+            Status::Warn,
+            "but `rsync` stores WAL where this check cannot look",
+        ),
+        ("pgbackrest --stanza=main archive-push %p".to_owned(), Status::Warn, "but `pgbackrest` stores WAL"),
+        (
+            "cp %p /dev/null".to_owned(),
+            Status::Fail,
+            "archive_command stores nothing (it runs only `cp` into /dev/null)",
+        ),
+        ("echo %p >> /tmp/readiness-archive-log".to_owned(), Status::Fail, "stores nothing (it runs only `echo`)"),
+        ("false".to_owned(), Status::Fail, "stores nothing (it names neither %p nor %f, so no segment reaches it)"),
+        (String::new(), Status::Fail, "archive_mode is on but archive_command is empty"),
+    ];
+    let mut seen = Vec::new();
+    for (command, _, _) in &cases {
+        set_archive_command(&pool, Some(command)).await;
+        seen.push(run(database::postgres_archiving(pool.clone(), Duration::from_secs(3600))).await);
+    }
+    set_archive_command(&pool, None).await;
+    for ((command, want, text), (status, output, _)) in cases.iter().zip(seen) {
+        assert_eq!((status, output.contains(text)), (*want, true), "{command}: {output}");
+    }
+}
+
+#[tokio::test]
 async fn postgres_archiving_fails_when_the_last_segment_is_not_in_the_local_archive() {
     let Some((primary, _)) = replicated_cluster() else { return };
     let _cluster = CLUSTER.lock().await;

@@ -13,8 +13,8 @@ use crate::spec::{CheckRegistration, CheckSpec};
 enum Target {
     /// The empty command: without an `archive_library`, nothing is archived.
     Empty,
-    /// Only programs that store nothing (`true`, `:`, `exit 0`…), or no `%p`/`%f` at all: the
-    /// programs it runs.
+    /// Only programs that store nothing (`true`, `:`, `exit 0`…, a copy into `/dev/null`), or no
+    /// `%p`/`%f` at all: why, as a clause.
     Nothing(String),
     /// A copy (`cp`, `install`, `rsync`) into this directory of the database server.
     LocalDir(String),
@@ -86,7 +86,8 @@ fn simple_commands(command: &str) -> Vec<Vec<String>> {
                     redirect_target = bare.trim_start_matches(['<', '>']).is_empty();
                     continue;
                 }
-                if kept.is_empty() && (is_assignment(&word) || PREFIXES.contains(&word.as_str())) {
+                let name = word.rsplit('/').next().unwrap_or(&word);
+                if kept.is_empty() && (is_assignment(&word) || PREFIXES.contains(&name)) {
                     continue;
                 }
                 kept.push(word);
@@ -143,14 +144,21 @@ fn classify(command: &str) -> Target {
     {
         return classify(script);
     }
-    let programs: Vec<&str> = commands.iter().map(|words| words[0].as_str()).collect();
-    let storing: Vec<&Vec<String>> = commands
-        .iter()
-        .filter(|words| !NO_OPS.contains(&program(words)))
-        .filter(|words| words.last().map(String::as_str) != Some("/dev/null"))
-        .collect();
-    if storing.is_empty() || !(command.contains("%p") || command.contains("%f")) {
-        return Target::Nothing(format!("`{}`", programs.join("`, `")));
+    let stores_nothing =
+        |words: &Vec<String>| NO_OPS.contains(&program(words)) || words.last().map(String::as_str) == Some("/dev/null");
+    let storing: Vec<&Vec<String>> = commands.iter().filter(|words| !stores_nothing(words)).collect();
+    if storing.is_empty() {
+        let runs: Vec<String> = commands
+            .iter()
+            .map(|words| {
+                let into = if NO_OPS.contains(&program(words)) { "" } else { " into /dev/null" };
+                format!("`{}`{into}", words[0])
+            })
+            .collect();
+        return Target::Nothing(format!("it runs only {}", runs.join(", ")));
+    }
+    if !(command.contains("%p") || command.contains("%f")) {
+        return Target::Nothing("it names neither %p nor %f, so no segment reaches it".to_owned());
     }
     storing
         .iter()
@@ -278,9 +286,9 @@ async fn judge(pool: &sqlx::PgPool, facts: Facts, max_age: Duration) -> Outcome 
                  that stores %p in the backup",
             ));
         }
-        Ok((Target::Nothing(programs), _, _)) => {
+        Ok((Target::Nothing(why), _, _)) => {
             return with_facts(Outcome::fail(format!(
-                "archive_command stores nothing (it runs only {programs}): PostgreSQL counts each segment as \
+                "archive_command stores nothing ({why}): PostgreSQL counts each segment as \
                  archived and recycles it; set an archive_command that stores %p in the backup"
             )));
         }
