@@ -5,11 +5,16 @@
 //! a fixed, guessable or sequential session id, an over-broad `Domain`, a month-long session)
 //! is seeded for real and must not pass; the correct setup next to it still passes.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
 use axum::Router;
-use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, HOST, SET_COOKIE};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
-use axum::routing::get;
-use readiness_axum::probes::{Cors, SecurityHeaders};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use readiness_axum::probes::{Cors, SecurityHeaders, SessionCookie};
 use readiness_core::{CheckRegistration, CheckResult, Status};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -390,4 +395,212 @@ async fn cors_passes_with_an_exact_list_of_secure_public_origins() {
         "{}",
         output(&result)
     );
+}
+
+// ----- session cookie ------------------------------------------------------------------------
+
+const FLAGS: &str = "Path=/; Secure; HttpOnly; SameSite=Strict";
+/// A value that looks random, and is the same for everybody.
+const FIXED_ID: &str = "k3J9xQ2mP8vL5nR7tY1wZ4bC6dF0gH2j";
+
+/// How the login makes session ids.
+#[derive(Clone, Copy, Debug)]
+enum Ids {
+    /// One constant id for every session.
+    Fixed,
+    /// `1`, `2`, `3`…
+    Counter,
+    /// A random-looking constant followed by a counter.
+    CounterBehindPrefix,
+    /// The time in nanoseconds.
+    Clock,
+    /// `aaaa…`, then `bbbb…`: different, and guessable.
+    Repeated,
+    /// 128 random bits in hex.
+    RandomHex,
+    /// A random UUIDv4.
+    Uuid,
+    /// 22 random alphanumeric characters.
+    RandomAlphanumeric,
+    /// Random, but only the first login succeeds.
+    OnceOnly,
+}
+
+/// `POST /login` setting `session=<id>; <attributes>`; every id issued is recorded.
+fn cookie_app(ids: Ids, attributes: &'static str) -> (Router, Arc<Mutex<Vec<String>>>) {
+    let issued = Arc::new(Mutex::new(Vec::new()));
+    let record = Arc::clone(&issued);
+    let logins = Arc::new(AtomicU64::new(0));
+    let router = Router::new().route(
+        "/login",
+        post(move || {
+            let (record, logins) = (Arc::clone(&record), Arc::clone(&logins));
+            async move {
+                let n = logins.fetch_add(1, Ordering::SeqCst) + 1;
+                let id = match ids {
+                    Ids::Fixed => FIXED_ID.to_owned(),
+                    Ids::Counter => n.to_string(),
+                    Ids::CounterBehindPrefix => format!("{FIXED_ID}-{n}"),
+                    Ids::Clock => std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .unwrap()
+                        .as_nanos()
+                        .to_string(),
+                    Ids::Repeated => char::from(b'a' + u8::try_from(n % 26).unwrap()).to_string().repeat(32),
+                    Ids::RandomHex | Ids::OnceOnly => format!("{:032x}", fastrand::u128(..)),
+                    Ids::Uuid => {
+                        let hex = format!("{:032x}", fastrand::u128(..));
+                        format!("{}-{}-4{}-a{}-{}", &hex[..8], &hex[8..12], &hex[13..16], &hex[17..20], &hex[20..])
+                    }
+                    Ids::RandomAlphanumeric => std::iter::repeat_with(fastrand::alphanumeric).take(22).collect(),
+                };
+                if matches!(ids, Ids::OnceOnly) && n > 1 {
+                    return StatusCode::CONFLICT.into_response();
+                }
+                record.lock().unwrap().push(id.clone());
+                (StatusCode::OK, [(SET_COOKIE, format!("session={id}; {attributes}"))], "welcome").into_response()
+            }
+        }),
+    );
+    (router, issued)
+}
+
+async fn run_cookie(
+    ids: Ids,
+    attributes: &'static str,
+    edit: impl FnOnce(SessionCookie) -> SessionCookie,
+) -> CheckResult {
+    let (router, issued) = cookie_app(ids, attributes);
+    let result = run(edit(SessionCookie::new(router).cookie("session")).check()).await;
+    let shown = format!("{:?}", result.outcome);
+    // (Ids of a few characters, `1`, appear in any text.)
+    for id in issued.lock().unwrap().iter().filter(|id| id.len() >= 8) {
+        assert!(!shown.contains(id.as_str()), "{ids:?}: a session id is shown: {shown}");
+    }
+    result
+}
+
+#[tokio::test]
+async fn session_cookie_fails_when_two_logins_share_a_value() {
+    let result = run_cookie(Ids::Fixed, FLAGS, |probe| probe).await;
+    assert_status(&result, Status::Fail);
+    assert_eq!(
+        output(&result),
+        "weak session cookie: session: two logins got the same value: the session id is fixed, shared or holds \
+         nothing unique"
+    );
+    assert_eq!(result.outcome.evidence["second login"], "200; cookies: session");
+}
+
+#[tokio::test]
+async fn session_cookie_fails_on_a_guessable_value() {
+    for ids in [Ids::Counter, Ids::Repeated, Ids::Clock] {
+        let result = run_cookie(ids, FLAGS, |probe| probe).await;
+        assert_status(&result, Status::Fail);
+        assert!(output(&result).contains("session: low-entropy value (about "), "{ids:?}: {}", output(&result));
+        assert!(output(&result).contains("under 64): a session id an attacker can guess"), "{}", output(&result));
+    }
+    // `session=1` then `session=2`: also a counter.
+    let result = run_cookie(Ids::Counter, FLAGS, |probe| probe).await;
+    assert!(output(&result).contains("a counter or a clock"), "{}", output(&result));
+}
+
+#[tokio::test]
+async fn session_cookie_fails_on_a_counter_behind_a_constant_prefix() {
+    // Each value alone looks random enough; the two side by side do not.
+    let result = run_cookie(Ids::CounterBehindPrefix, FLAGS, |probe| probe).await;
+    assert_status(&result, Status::Fail);
+    assert!(!output(&result).contains("low-entropy"), "{}", output(&result));
+    assert!(
+        output(&result).contains("two logins got values that differ by about 6 bits (under 32): a counter or a clock"),
+        "{}",
+        output(&result)
+    );
+}
+
+#[tokio::test]
+async fn session_cookie_passes_with_random_ids() {
+    for ids in [Ids::RandomHex, Ids::Uuid, Ids::RandomAlphanumeric] {
+        for attributes in [FLAGS, "Path=/; Max-Age=3600; Secure; HttpOnly; SameSite=Lax"] {
+            let result = run_cookie(ids, attributes, |probe| probe).await;
+            assert_status(&result, Status::Pass);
+        }
+    }
+}
+
+#[tokio::test]
+async fn session_cookie_warns_on_an_over_broad_domain() {
+    for (domain, host, named) in [
+        ("Domain=.com", None, "Domain=.com is a public suffix"),
+        ("Domain=co.uk", Some("shop.orders.co.uk"), "Domain=co.uk is a public suffix"),
+        (
+            "Domain=orders.example",
+            Some("app.orders.example"),
+            "Domain=orders.example is a parent of app.orders.example",
+        ),
+        ("Domain=.orders.example", Some("app.orders.example:8443"), "is a parent of app.orders.example"),
+    ] {
+        let attributes: &'static str = Box::leak(format!("{FLAGS}; {domain}").into_boxed_str());
+        let result = run_cookie(Ids::RandomHex, attributes, |probe| match host {
+            Some(host) => probe.host(host),
+            None => probe,
+        })
+        .await;
+        assert_status(&result, Status::Warn);
+        assert!(output(&result).contains(named), "{domain}: {}", output(&result));
+        assert!(evidence(&result).contains(&domain.to_ascii_lowercase()), "{}", evidence(&result));
+    }
+    // The host may come from a Host header given to the probe.
+    let host = HeaderValue::from_static("app.orders.example");
+    let attributes = "Path=/; Secure; HttpOnly; SameSite=Strict; Domain=orders.example";
+    let result = run_cookie(Ids::RandomHex, attributes, |probe| probe.header(HOST, host)).await;
+    assert_status(&result, Status::Warn);
+    // A Domain that is not the host's at all is dropped by browsers.
+    let result = run_cookie(Ids::RandomHex, attributes, |probe| probe.host("app.other.example")).await;
+    assert_status(&result, Status::Fail);
+    assert!(output(&result).contains("does not cover the host app.other.example"), "{}", output(&result));
+    // The host itself, or no Domain at all, passes.
+    let own = "Path=/; Secure; HttpOnly; SameSite=Strict; Domain=app.orders.example";
+    assert_status(&run_cookie(Ids::RandomHex, own, |probe| probe.host("app.orders.example")).await, Status::Pass);
+    assert_status(&run_cookie(Ids::RandomHex, FLAGS, |probe| probe.host("app.orders.example")).await, Status::Pass);
+}
+
+#[tokio::test]
+async fn session_cookie_warns_on_a_long_lifetime() {
+    let month = "Path=/; Max-Age=2592000; Secure; HttpOnly; SameSite=Strict";
+    let result = run_cookie(Ids::RandomHex, month, |probe| probe).await;
+    assert_status(&result, Status::Warn);
+    assert_eq!(
+        output(&result),
+        "session: Max-Age=2592000 keeps the session 2592000 s (30.0 days), over 86400 s: a stolen cookie stays usable \
+         that long"
+    );
+    let far = "Path=/; Expires=Fri, 01 Jan 2100 00:00:00 GMT; Secure; HttpOnly; SameSite=Strict";
+    let result = run_cookie(Ids::RandomHex, far, |probe| probe).await;
+    assert_status(&result, Status::Warn);
+    assert!(output(&result).starts_with("session: Expires keeps the session"), "{}", output(&result));
+    // Max-Age wins over Expires, and the lifetime is configurable.
+    let short = "Path=/; Max-Age=3600; Expires=Fri, 01 Jan 2100 00:00:00 GMT; Secure; HttpOnly; SameSite=Strict";
+    assert_status(&run_cookie(Ids::RandomHex, short, |probe| probe).await, Status::Pass);
+    let result =
+        run_cookie(Ids::RandomHex, month, |probe| probe.max_lifetime(Duration::from_secs(31 * 24 * 60 * 60))).await;
+    assert_status(&result, Status::Pass);
+}
+
+#[tokio::test]
+async fn session_cookie_cannot_tell_without_a_second_session() {
+    let result = run_cookie(Ids::OnceOnly, FLAGS, |probe| probe).await;
+    assert_status(&result, Status::Warn);
+    assert!(
+        output(&result).starts_with(
+            "cannot tell: a second POST /login (answered 409) set no session cookie, so two sessions could not be \
+             compared"
+        ),
+        "{}",
+        output(&result)
+    );
+    // What the first login shows is still judged.
+    let result = run_cookie(Ids::OnceOnly, "Path=/; Secure; SameSite=Strict", |probe| probe).await;
+    assert_status(&result, Status::Fail);
+    assert!(output(&result).contains("no HttpOnly") && output(&result).contains("cannot tell"), "{}", output(&result));
 }
