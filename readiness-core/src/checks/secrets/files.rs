@@ -111,7 +111,19 @@ fn check_file(path: &Path, trust: &FileTrust) -> Result<Option<String>, String> 
         (false, Some(dir)) => Some(format!("under the trusted directory {}", dir.display())),
         (false, None) => None,
     };
+    // Where the file really is (a Kubernetes key resolves into the volume's timestamped
+    // directory): others must not be able to put another file there.
+    let parent = path.canonicalize().ok().and_then(|file| file.parent().map(Path::to_path_buf));
+    let open_parent = parent.as_deref().and_then(|dir| {
+        let mode = std::fs::metadata(dir).ok()?.permissions().mode();
+        (mode & 0o002 != 0 && mode & 0o1000 == 0).then(|| dir.to_path_buf())
+    });
     match (reason, in_memory) {
+        (Some(_), true) if open_parent.is_some() => Err(format!(
+            "{exposed}, in {}, a directory others may write to: keep the secret in a directory only its owner \
+             may change",
+            open_parent.unwrap_or_default().display()
+        )),
         (Some(reason), true) => {
             let fs = filesystem.unwrap_or_default();
             Ok(Some(format!("readable by others (mode {mode:o}), accepted as {reason} on {fs}")))

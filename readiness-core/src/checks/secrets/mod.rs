@@ -32,12 +32,13 @@
 //! `0123456789abcdef0123…`, `abcdefghijklmnop…`, `qwertyuiop…` or `Summer2024!Summer2024!`:
 //! those fail. Values of fewer than 8 characters are judged by length only.
 //!
-//! A URL with credentials (`postgres://user:password@host/db`, any `scheme://` but the local
-//! `sqlite`, `file` and `unix`) is judged by its password, percent-decoded, not by the whole URL
-//! (whose length and entropy would hide a weak password): it fails without a password
-//! (`postgres://app@db/orders`, `redis://cache:6379`), and its password must pass the rules
-//! above with at least [`MIN_URL_PASSWORD_LEN`] characters. The minimum length of the secret
-//! still applies to the whole URL.
+//! A URL with credentials (`postgres://user:password@host/db`, any `scheme://`) is judged by
+//! its password, percent-decoded, not by the whole URL (whose length and entropy would hide a
+//! weak password): it fails without a password (`postgres://app@db/orders`,
+//! `redis://cache:6379`), and its password must pass the rules above with at least
+//! [`MIN_URL_PASSWORD_LEN`] characters. The minimum length of the secret still applies to the
+//! whole URL. A URL of a local file (`sqlite:…`, `file:…`, `unix:…`) holds no credentials:
+//! only its length is judged, and it is never compared for reuse.
 //!
 //! # What fails besides a weak value
 //!
@@ -55,8 +56,9 @@
 //! * **Mounted secret volumes.** Kubernetes mounts a secret volume with mode `0644` unless told
 //!   otherwise, and an injector (Vault agent, a CSI driver) may write `0644` files into a
 //!   directory only the pod mounts. Such a file is accepted, never by default, when it is not
-//!   writable by others, lies on a memory filesystem (`tmpfs`, `ramfs`: a secret volume is one;
-//!   a ConfigMap volume or a disk is not), and either
+//!   writable by others, the directory it resolves into is not writable by others (unless
+//!   sticky), it lies on a memory filesystem (`tmpfs`, `ramfs`: a secret volume is one; a
+//!   ConfigMap volume or a disk is not), and either
 //!   - the check trusts Kubernetes volumes ([`SecretsCheck::trust_mounted_secret_dirs`]) and
 //!     the file is reached through the volume's `..data` symbolic link, or
 //!   - it lies under a trusted directory: [`SecretsCheck::trust_secret_dir`], or, for every

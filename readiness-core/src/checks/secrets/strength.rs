@@ -57,7 +57,8 @@ const PLACEHOLDER_FRAGMENTS: &[&str] = &[
     "xxxxxxxx",
 ];
 
-/// URL schemes of local files: such a URL carries no credentials, and is judged as a whole.
+/// URL schemes of local files: such a URL carries no credentials, so there is nothing in it to
+/// judge (nor to compare for reuse).
 const LOCAL_SCHEMES: &[&str] = &["sqlite", "file", "unix"];
 
 /// Keyboard rows: a walk along one (`qwerty`, `asdf`, `7654`) is a run.
@@ -72,13 +73,15 @@ pub(crate) enum SecretPart<'a> {
     UrlPassword(Cow<'a, [u8]>),
     /// A URL that could carry credentials but has no password.
     UrlWithoutPassword,
+    /// A URL of a local file (`sqlite:…`, `file:…`): no credentials.
+    LocalUrl,
 }
 
-/// The secret part of `value`: the password of a `scheme://user:password@host/…` URL (a URL of
-/// a local file scheme excepted), else the whole value.
+/// The secret part of `value`: the password of a `scheme://user:password@host/…` URL, nothing
+/// for a URL of a local file scheme (`sqlite:app.db`, `file:///…`), else the whole value.
 pub(crate) fn secret_part(value: &[u8]) -> SecretPart<'_> {
-    let Some(separator) = find(value, b"://") else { return SecretPart::Whole(value) };
-    let scheme = &value[..separator];
+    let scheme_end = value.iter().position(|&byte| byte == b':').unwrap_or(0);
+    let scheme = &value[..scheme_end];
     let valid_scheme = scheme.first().is_some_and(u8::is_ascii_alphabetic)
         && scheme.iter().all(|&byte| byte.is_ascii_alphanumeric() || matches!(byte, b'+' | b'-' | b'.'));
     if !valid_scheme {
@@ -86,9 +89,9 @@ pub(crate) fn secret_part(value: &[u8]) -> SecretPart<'_> {
     }
     let base = scheme.split(|&byte| byte == b'+').next().unwrap_or(scheme).to_ascii_lowercase();
     if LOCAL_SCHEMES.iter().any(|local| local.as_bytes() == base.as_slice()) {
-        return SecretPart::Whole(value);
+        return SecretPart::LocalUrl;
     }
-    let rest = &value[separator + 3..];
+    let Some(rest) = value[scheme_end..].strip_prefix(b"://") else { return SecretPart::Whole(value) };
     // The authority ends at the path; the last `@` in it ends the user info (a password may
     // hold an unencoded `@`, `?` or `#`).
     let authority = rest.iter().position(|&byte| byte == b'/').map_or(rest, |end| &rest[..end]);
@@ -98,10 +101,6 @@ pub(crate) fn secret_part(value: &[u8]) -> SecretPart<'_> {
         Some(colon) if colon + 1 < user_info.len() => SecretPart::UrlPassword(percent_decode(&user_info[colon + 1..])),
         _ => SecretPart::UrlWithoutPassword,
     }
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|window| window == needle)
 }
 
 fn percent_decode(text: &[u8]) -> Cow<'_, [u8]> {
@@ -133,6 +132,13 @@ pub(crate) fn judge_text(value: &str, min_len: usize) -> Result<(), String> {
     }
     match secret_part(value.as_bytes()) {
         SecretPart::Whole(_) => judge_units(&text_units(value), value, min_len, "characters"),
+        SecretPart::LocalUrl => {
+            let length = value.chars().count();
+            if length < min_len {
+                return Err(format!("is shorter than {min_len} characters ({length})"));
+            }
+            Ok(())
+        }
         SecretPart::UrlWithoutPassword => {
             Err("is a URL without a password: a URL names a strong secret only by the password in it".to_owned())
         }
@@ -348,9 +354,13 @@ mod tests {
         // Percent-encoded passwords are judged decoded; an `@` in the password is allowed.
         assert_eq!(secret_part(b"postgres://app:p%40ss@h/db"), SecretPart::UrlPassword(Cow::Owned(b"p@ss".to_vec())));
         assert_eq!(secret_part(b"postgres://app:p@ss@h/db?x=a@b"), SecretPart::UrlPassword(Cow::Borrowed(b"p@ss")));
-        // Local files and values that are not URLs are judged whole.
-        assert_eq!(secret_part(b"sqlite://data/app.db"), SecretPart::Whole(b"sqlite://data/app.db"));
-        assert_eq!(secret_part(b"sqlite:app.db?mode=rwc"), SecretPart::Whole(b"sqlite:app.db?mode=rwc"));
+        // A URL of a local file holds no credentials: nothing to judge; values that are not URLs
+        // are judged whole.
+        assert_eq!(secret_part(b"sqlite://data/app.db"), SecretPart::LocalUrl);
+        assert_eq!(secret_part(b"sqlite:data/data/data.db?mode=rwc"), SecretPart::LocalUrl);
+        assert_eq!(judge_text("sqlite:data/data/data.db?mode=rwc", 0), Ok(()));
+        assert_eq!(judge_text("sqlite::memory:", 0), Ok(()));
+        assert_eq!(secret_part(b"k3Y:9fQz2LmW8vRt"), SecretPart::Whole(b"k3Y:9fQz2LmW8vRt"));
         assert_eq!(secret_part(b"k3Y://x"), SecretPart::UrlWithoutPassword);
         assert_eq!(secret_part(b"9a://x"), SecretPart::Whole(b"9a://x"));
     }
