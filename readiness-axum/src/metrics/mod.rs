@@ -47,7 +47,9 @@
 //! | `http:p99-latency` | at most `n − ⌈0.99 n⌉` of the window's `n` requests took longer than the limit, counting every undecided one as longer | the verdict depends on undecided requests | more than `n − ⌈0.99 n⌉` certainly took longer |
 //!
 //! The p99 is the nearest-rank 99th percentile, judged against the limit itself, not against a
-//! histogram bucket edge: each limit a check was made for is counted exactly as requests finish.
+//! histogram bucket edge: each limit a check was made for (up to 8 distinct ones) is counted
+//! exactly as requests finish; past 8, the histogram decides and a limit inside a bucket can
+//! leave the verdict undecided.
 //! Undecided are requests cancelled before the limit elapsed (they might have finished in time)
 //! and, for a check made after traffic began, requests counted before it in a histogram bucket
 //! that straddles the limit. Both are never a pass and never a fail. Both checks are not
