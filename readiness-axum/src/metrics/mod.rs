@@ -49,11 +49,11 @@
 //! The p99 is the nearest-rank 99th percentile, judged against the limit itself, not against a
 //! histogram bucket edge: each limit a check was made for (up to 8 distinct ones) is counted
 //! exactly as requests finish; past 8, the histogram decides and a limit inside a bucket can
-//! leave the verdict undecided.
-//! Undecided are requests cancelled before the limit elapsed (they might have finished in time)
-//! and, for a check made after traffic began, requests counted before it in a histogram bucket
-//! that straddles the limit. Both are never a pass and never a fail. Both checks are not
-//! critical: they warn rather than take the instance out of rotation.
+//! leave the verdict undecided. Undecided are requests cancelled before the limit elapsed (they
+//! might have finished in time) and, for a check made after traffic began, requests counted
+//! before it in a histogram bucket that straddles the limit. They never make a pass or a fail:
+//! when they could change the verdict, the check cannot tell. Both checks are not critical: they
+//! warn rather than take the instance out of rotation.
 
 mod judge;
 mod layer;
