@@ -184,7 +184,7 @@ fn strong_enough(policy: Policy, username: &str, password: &str) -> bool {
 fn app(setup: &Setup) -> Router {
     let jwt = setup.jwt;
     let policy = setup.policy;
-    let cookie = format!("session={SESSION_VALUE}; {}", setup.cookie_attributes);
+    let attributes = setup.cookie_attributes;
     let mut router = Router::new()
         .route("/", get(|| async { "orders" }))
         .route("/boom", get(|| async { (StatusCode::INTERNAL_SERVER_ERROR, "boom") }))
@@ -201,6 +201,8 @@ fn app(setup: &Setup) -> Router {
             "/login",
             post(move |axum::Json(body): axum::Json<Value>| async move {
                 if body["password"] == LOGIN_PASSWORD {
+                    // A fresh random id for each login (the marker lets tests look for it in outputs).
+                    let cookie = format!("session={SESSION_VALUE}-{:032x}; {attributes}", fastrand::u128(..));
                     (StatusCode::OK, [(SET_COOKIE, cookie)], "welcome").into_response()
                 } else {
                     StatusCode::UNAUTHORIZED.into_response()
