@@ -436,14 +436,17 @@ async fn the_request_metrics_layer_counts_only_the_application_and_feeds_its_che
     let report = readiness.readiness().await;
     let rate = report.check("http:error-rate").unwrap();
     assert_eq!(rate.status, Status::Fail, "{:?}", rate.outcome);
-    assert_eq!(rate.outcome.output.as_deref(), Some("5 of 11 requests answered 5xx since the last check"));
+    // Issue 9: the window is time-based (60 s), so the 20 earlier requests still count; the old
+    // "since the last check" let any caller of the check reset it.
+    assert_eq!(rate.outcome.output.as_deref(), Some("5 of 31 requests in the last 60 s failed (5 answered 5xx)"));
     assert_eq!(report.check("http:p99-latency").unwrap().status, Status::Fail);
     assert_eq!(report.status, Status::Warn, "both are non-critical");
 }
 
 #[tokio::test]
 async fn the_shutdown_check_needs_the_hook_and_a_drain() {
-    let installed = Shutdown::new().drain(Duration::from_millis(500));
+    // The drain covers a probe of 250 ms × 2 failures (issue 9: the drain is judged against it).
+    let installed = Shutdown::new().drain(Duration::from_millis(500)).probe(Duration::from_millis(250), 2);
     let zero = Shutdown::new().drain(Duration::ZERO);
     let readiness = readiness_core::testing::builder().register(installed.check()).build().unwrap();
     let report = readiness.readiness().await;

@@ -57,6 +57,9 @@ impl ExampleService {
             .env("RUST_LOG", "info")
             // Tests that do not look at shutdown should not wait for the default 5 s drain.
             .env("DRAIN_MS", "100")
+            // ...and a probe that drain covers (50 ms × 2).
+            .env("PROBE_PERIOD_MS", "50")
+            .env("PROBE_FAILURE_THRESHOLD", "2")
             // A fully configured instance: the certificate served in front of it is valid.
             .env("TLS_CERT_FILE", write_certificate(&data.0))
             .current_dir(&data.0)
@@ -134,7 +137,9 @@ pub const STRONG_JWT_SECRET: &str = "x7Qp2LzR9vKc4NwT8hYb3MdF6sJg1AeU5oZi0WnB";
 /// server answers — except under `CI=true`, where a missing server fails the test.
 pub fn postgres_url() -> Option<String> {
     let url = std::env::var("READINESS_TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+        // A strong password, though the server trusts loopback: the example judges the password
+        // in DATABASE_URL, and a URL without one is rightly not a strong secret.
+        .unwrap_or_else(|_| "postgres://postgres:Vq8Lm2Xz7Hq2Lx9Pz4Vb3Kd@127.0.0.1:5432/postgres".to_owned());
     let authority = url.split("://").nth(1).unwrap_or_default().split('/').next().unwrap_or_default();
     let host_port = authority.rsplit('@').next().unwrap_or_default();
     let address = if host_port.contains(':') { host_port.to_owned() } else { format!("{host_port}:5432") };

@@ -47,6 +47,11 @@ async fn a_fresh_start_verifies_the_runtime_controls_and_no_secret_leaks_anywher
         ("ATTESTATION_KEY", ATTESTATION_KEY),
     ]);
     let client = reqwest::Client::new();
+    // Traffic first: without requests the error-rate and latency checks cannot tell (issue 9).
+    for _ in 0..5 {
+        let response = client.get(service.url("/")).send().await.unwrap();
+        assert!(response.status().is_success(), "{}", response.status());
+    }
     let (status, readiness) = body(&client, service.url("/readiness"), "application/json").await;
     assert_eq!(status, 200, "{readiness}");
     let report: serde_json::Value = serde_json::from_str(&readiness).unwrap();

@@ -19,7 +19,8 @@ async fn wrong_postgresql_credentials_fail_readiness() {
     // Same server, a role that does not exist.
     let (scheme, rest) = url.split_once("://").unwrap();
     let host_and_path = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
-    let wrong = format!("{scheme}://no_such_role_e2e@{host_and_path}");
+    // With a strong password, so the secret is accepted and the role is what fails.
+    let wrong = format!("{scheme}://no_such_role_e2e:Hq2Lx9Pz4Vb3KdVq8Lm2Xz7a@{host_and_path}");
     let service = ExampleService::start(&[("JWT_SECRET", STRONG_JWT_SECRET), ("DATABASE_URL", &wrong)]);
     let response = reqwest::get(service.url("/readiness")).await.unwrap();
     assert_eq!(response.status(), 503);

@@ -22,8 +22,16 @@ pub(crate) struct Settings {
     #[attest(env = "ATTESTATION_KEY", secret, file, min_len = 64)]
     pub(crate) attestation_key: Option<SecretString>,
     /// How long to keep serving after SIGTERM, with readiness failing.
-    #[attest(env = "DRAIN_MS", default = "5000")]
+    #[attest(env = "DRAIN_MS", default = "12000")]
     pub(crate) drain_ms: u64,
+    /// The readiness probe's `periodSeconds`, in milliseconds: the drain must cover
+    /// `PROBE_PERIOD_MS × PROBE_FAILURE_THRESHOLD` so the orchestrator sees readiness fail before
+    /// the service stops serving.
+    #[attest(env = "PROBE_PERIOD_MS", default = "10000")]
+    pub(crate) probe_period_ms: u64,
+    /// The readiness probe's `failureThreshold`.
+    #[attest(env = "PROBE_FAILURE_THRESHOLD", default = "1")]
+    pub(crate) probe_failure_threshold: u32,
     /// The resident memory `host:memory` allows, in MiB: keep it under the container's limit.
     #[attest(env = "MAX_RSS_MB", default = "512")]
     pub(crate) max_rss_mb: u64,

@@ -9,7 +9,8 @@
 //! | `JWT_SECRET` (or `JWT_SECRET_FILE`) | the token-signing secret, at least 32 random characters | none: `secrets:jwt` fails |
 //! | `READINESS_TOKEN` (or `READINESS_TOKEN_FILE`) | the bearer token that unlocks readiness details, at least 16 characters | none: details for nobody |
 //! | `ATTESTATION_KEY` (or `ATTESTATION_KEY_FILE`) | 64 hex characters: the ed25519 seed signing `/readiness/attestation` | none: unsigned statement |
-//! | `DRAIN_MS` | how long to keep serving after SIGTERM, readiness failing | `5000` |
+//! | `DRAIN_MS` | how long to keep serving after SIGTERM, readiness failing; at least the probe's period × failure threshold | `12000` |
+//! | `PROBE_PERIOD_MS`, `PROBE_FAILURE_THRESHOLD` | the readiness probe's `periodSeconds` (in ms) and `failureThreshold`, which the drain must cover | `10000`, `1` |
 //! | `MAX_RSS_MB` | the resident memory `host:memory` allows | `512` |
 //! | `TRUSTED_PROXY_HOPS` | proxies appending to `X-Forwarded-For` in front (1 behind an ingress); the rate limiter keys on the address the outermost saw | `0`: the peer address |
 //! | `CORS_ORIGINS` | comma-separated origins allowed to call the API from a browser | `https://orders.example.com` |
@@ -69,7 +70,9 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let local = listener.local_addr()?;
 
     let metrics = RequestMetrics::new();
-    let shutdown = Shutdown::new().drain(Duration::from_millis(settings.drain_ms));
+    let shutdown = Shutdown::new()
+        .drain(Duration::from_millis(settings.drain_ms))
+        .probe(Duration::from_millis(settings.probe_period_ms), settings.probe_failure_threshold);
     let origins = api::parse_origins(&settings.cors_origins)?;
     let allowed_origin = origins.first().and_then(|origin| origin.to_str().ok()).map(str::to_owned);
     let jwt_secret = secrets.as_ref().map(|secrets| &secrets.jwt_secret);
