@@ -47,7 +47,24 @@ use super::{Common, common_methods};
 ///   with the key it would make a vulnerable lookup return;
 /// * a valid token whose header lists an unknown extension in `crit` (RFC 7515 §4.1.11). Note
 ///   that `jsonwebtoken` 9 ignores `crit`: a service built on it must refuse a header carrying
-///   `crit` itself (it understands no extension), or this forgery fails the check.
+///   `crit` itself (it understands no extension), or this forgery fails the check:
+///
+/// ```
+/// use base64::Engine;
+/// use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+///
+/// /// Whether to refuse `token` before `jsonwebtoken::decode`: its header lists a critical
+/// /// extension (this service understands none), or is not JSON at all.
+/// fn lists_crit(token: &str) -> bool {
+///     let header = token.split('.').next().and_then(|part| URL_SAFE_NO_PAD.decode(part).ok());
+///     header
+///         .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+///         .is_none_or(|header| header.get("crit").is_some())
+/// }
+///
+/// assert!(lists_crit("eyJjcml0IjpbIngiXX0.e30.")); // {"crit":["x"]}
+/// assert!(!lists_crit("eyJhbGciOiJIUzI1NiJ9.e30.")); // {"alg":"HS256"}
+/// ```
 ///
 /// **Fails** naming each route and each forgery it accepted; when the valid token is refused
 /// (the probe's key, audience, issuer or `kid` differ from the service's, and nothing is
