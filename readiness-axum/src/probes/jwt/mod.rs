@@ -93,7 +93,9 @@ use super::{Common, common_methods};
 ///   [`Forgery::needs_signing_key`]) — and says so in the output and the evidence (`cannot
 ///   tell (needs the private key)`); its pass never claims them. Without an audience and an
 ///   issuer its forgeries lack what the service requires anyway, so a refusal proves nothing
-///   about the forgery: the probe then warns (cannot tell).
+///   about the forgery: the probe then warns (cannot tell). Give it the key the service
+///   actually verifies with (with another, the key-confusion forgeries prove nothing, and
+///   without a token of the identity provider the probe cannot check which key it was given).
 ///
 /// # Several routes
 ///
