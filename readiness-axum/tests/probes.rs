@@ -155,6 +155,15 @@ fn authenticate(headers: &HeaderMap, setup: JwtSetup) -> Result<String, StatusCo
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.strip_prefix("Bearer "))
         .ok_or(StatusCode::UNAUTHORIZED)?;
+    // RFC 7515 §4.1.11: this service understands no header extension, so a header listing one in
+    // `crit` is refused (jsonwebtoken 9 ignores `crit`).
+    let header = token.split('.').next().and_then(|part| URL_SAFE_NO_PAD.decode(part).ok());
+    if header
+        .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok())
+        .is_none_or(|header| header.get("crit").is_some())
+    {
+        return Err(StatusCode::UNAUTHORIZED);
+    }
     if setup == JwtSetup::TrustsAlgNone {
         // The classic bug: believe the token's own header about how (not) to verify it.
         let mut parts = token.split('.');
@@ -595,7 +604,7 @@ async fn session_cookie_warns_on_samesite_none() {
 async fn jwt_passes_with_strict_validation() {
     let result = run(jwt_probe(app(&Setup::default())).check()).await;
     assert_status(&result, Status::Pass);
-    assert_eq!(output(&result), "GET /api/me accepted the valid token and refused all 10 forged ones");
+    assert_eq!(output(&result), "GET /api/me accepted the valid token and refused all 19 forged ones");
     let evidence = &result.outcome.evidence;
     assert_eq!(evidence["valid"], "200");
     for forgery in [
@@ -609,6 +618,15 @@ async fn jwt_passes_with_strict_validation() {
         "tampered",
         "wrong-audience",
         "wrong-issuer",
+        "alg-None",
+        "alg-NONE",
+        "alg-nOnE",
+        "empty-signature",
+        "kid-traversal",
+        "kid-dev-null",
+        "kid-sql",
+        "kid-command",
+        "unknown-crit",
     ] {
         assert_eq!(evidence[&format!("forged {forgery}")], "401", "{forgery}");
     }
@@ -622,8 +640,12 @@ async fn jwt_fails_when_signatures_are_not_verified() {
     let setup = Setup { jwt: JwtSetup::SignatureNotVerified, ..Setup::default() };
     let result = run(jwt_probe(app(&setup)).check()).await;
     assert_status(&result, Status::Fail);
-    assert_eq!(output(&result), "GET /api/me: forged tokens accepted: wrong-key (200), tampered (200)");
-    assert_eq!(result.outcome.observed_value, Some(2.into()));
+    assert_eq!(
+        output(&result),
+        "GET /api/me: forged tokens accepted: wrong-key (200), tampered (200), empty-signature (200), \
+         kid-traversal (200), kid-dev-null (200), kid-sql (200), kid-command (200)"
+    );
+    assert_eq!(result.outcome.observed_value, Some(7.into()));
 }
 
 #[tokio::test]
