@@ -155,7 +155,7 @@ async fn the_protections_the_probes_verify_hold_over_real_http() {
     assert!(!preflight.headers().contains_key("access-control-allow-origin"), "{:?}", preflight.headers());
 
     let weak = client
-        .post(service.url("/api/password-policy"))
+        .post(service.url("/api/signup"))
         .json(&serde_json::json!({"username": "alice", "password": "password1234"}))
         .send()
         .await

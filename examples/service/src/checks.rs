@@ -70,9 +70,12 @@ pub(crate) struct Instance<'a> {
 
 /// The in-process HTTP self-probes of the application's routes (see `api.rs`).
 fn http_probes(instance: &Instance<'_>) -> Vec<CheckRegistration> {
-    let api = instance.api;
+    // Every probe request is marked as in-process: the rate limiter counts the probes apart, so
+    // no outside caller can spend their allowance and they spend no client's.
+    let api = &api::for_probes(instance.api.clone());
     // Probed on routes that answer without the database or the JWT secret, so that an outage
-    // of either fails its own check only.
+    // of either fails its own check only; the sign-up needs the database for the one account
+    // it creates (without it the password probe cannot tell).
     let mut cors = probes::Cors::new(api.clone()).path("/");
     if let Some(origin) = instance.allowed_origin {
         cors = cors.allowed_origin(origin);
@@ -88,7 +91,7 @@ fn http_probes(instance: &Instance<'_>) -> Vec<CheckRegistration> {
         ),
     };
     vec![
-        probes::SecurityHeaders::new(api.clone()).paths(["/", "/api/password-policy"]).check(),
+        probes::SecurityHeaders::new(api.clone()).paths(["/", "/api/signup"]).check(),
         cors.check(),
         probes::RateLimit::new(api.clone()).request(Method::GET, "/").check(),
         probes::SessionCookie::new(api.clone())
@@ -96,10 +99,15 @@ fn http_probes(instance: &Instance<'_>) -> Vec<CheckRegistration> {
             .cookie(api::SESSION_COOKIE)
             .check(),
         jwt,
+        // The policy is proven where accounts are made. A run creates one account, the strong
+        // password's: named `readiness-probe-<id>`, with a random password nobody is told (and the
+        // example has no login); once an hour, since the routes do not change while the process
+        // runs. Weak passwords are refused before anything is stored.
         probes::PasswordPolicy::new(api.clone())
-            .path("/api/password-policy")
+            .path("/api/signup")
             .template(serde_json::json!({"username": "readiness-probe-<id>", "password": "<pw>"}))
-            .strong_password("vT7#qL9!mZ2@wX4$kP-orders")
+            .strong_password_with(|| uuid::Uuid::new_v4().simple().to_string())
+            .spec(|spec| spec.ttl(Duration::from_secs(3600)))
             .check(),
     ]
 }

@@ -35,10 +35,11 @@ pub(crate) struct Settings {
     /// The resident memory `host:memory` allows, in MiB: keep it under the container's limit.
     #[attest(env = "MAX_RSS_MB", default = "512")]
     pub(crate) max_rss_mb: u64,
-    /// How many proxies that append to `X-Forwarded-For` stand in front (1 behind an ingress):
-    /// the rate limiter then keys on the address the outermost one saw.
-    #[attest(env = "TRUSTED_PROXY_HOPS", default = "0")]
-    pub(crate) trusted_proxy_hops: usize,
+    /// The proxies in front (an ingress), as comma-separated CIDRs (`10.0.0.0/8,127.0.0.1/32`):
+    /// the rate limiter believes `X-Forwarded-For` only when the peer is one of them, and keys on
+    /// the right-most address they did not add. Unset: the peer address, and no header believed.
+    #[attest(env = "TRUSTED_PROXIES")]
+    pub(crate) trusted_proxies: Option<String>,
     /// Comma-separated origins allowed to call the API from a browser (never `*`).
     #[attest(env = "CORS_ORIGINS", default = "https://orders.example.com")]
     pub(crate) cors_origins: String,
@@ -64,6 +65,19 @@ pub(crate) struct Secrets {
     /// Signs and verifies tokens; at least 32 random characters.
     #[attest(env = "JWT_SECRET", secret, file, min_len = 32)]
     pub(crate) jwt_secret: SecretString,
+}
+
+/// The trusted proxies of `TRUSTED_PROXIES`. `TRUSTED_PROXY_HOPS`, which it replaced, stops the
+/// service: it counted proxies instead of naming them, so a client reaching the service past the
+/// proxy chose its own rate-limit key, and ignoring it would silently key every client behind an
+/// ingress on the ingress.
+pub(crate) fn trusted_proxies(list: Option<&str>) -> Result<crate::api::TrustedProxies, String> {
+    if std::env::var_os("TRUSTED_PROXY_HOPS").is_some() {
+        return Err("TRUSTED_PROXY_HOPS is no longer read: name the proxies in front in TRUSTED_PROXIES instead \
+                    (comma-separated CIDRs, e.g. 10.0.0.0/8), so X-Forwarded-For is believed from them only"
+            .to_owned());
+    }
+    crate::api::TrustedProxies::parse(list.unwrap_or_default())
 }
 
 /// The ed25519 signing key from `ATTESTATION_KEY` (64 hex characters).

@@ -12,7 +12,7 @@
 //! | `DRAIN_MS` | how long to keep serving after SIGTERM, readiness failing; at least the probe's period × failure threshold | `12000` |
 //! | `PROBE_PERIOD_MS`, `PROBE_FAILURE_THRESHOLD` | the readiness probe's `periodSeconds` (in ms) and `failureThreshold`, which the drain must cover | `10000`, `1` |
 //! | `MAX_RSS_MB` | the resident memory `host:memory` allows | `512` |
-//! | `TRUSTED_PROXY_HOPS` | proxies appending to `X-Forwarded-For` in front (1 behind an ingress); the rate limiter keys on the address the outermost saw | `0`: the peer address |
+//! | `TRUSTED_PROXIES` | comma-separated CIDRs of the proxies in front (`10.0.0.0/8,127.0.0.1/32`); `X-Forwarded-For` is believed only from them, and the rate limiter keys on the right-most address they did not add (IPv6 by /64) | none: the peer address |
 //! | `CORS_ORIGINS` | comma-separated origins allowed to call the API from a browser | `https://orders.example.com` |
 //! | `TLS_CERT_FILE` | the PEM certificate served in front of the service (ingress, terminator) | none: `tls:certificate` fails |
 //! | `PUBLIC_URL` | the public `https://` URL; `tls:served` verifies the chain served there for its name | none: only the certificate file is checked |
@@ -76,7 +76,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let origins = api::parse_origins(&settings.cors_origins)?;
     let allowed_origin = origins.first().and_then(|origin| origin.to_str().ok()).map(str::to_owned);
     let jwt_secret = secrets.as_ref().map(|secrets| &secrets.jwt_secret);
-    let client_ip = api::ClientIp::behind(settings.trusted_proxy_hops);
+    let client_ip = api::ClientIp::trusting(config::trusted_proxies(settings.trusted_proxies.as_deref())?);
     let api = api::router(api::Api::new(database.clone(), jwt_secret), origins, client_ip);
     let instance = checks::Instance {
         port: local.port(),

@@ -1,37 +1,73 @@
-//! `http:rate-limit`: a burst from one client gets `429 Too Many Requests`.
+//! `http:rate-limit`: a burst from one client gets `429 Too Many Requests`, and the client cannot
+//! get out of it by claiming another address.
+//!
+//! * **Passes** when a burst from one client is refused with `429` before its end, the same
+//!   client is still refused when it then claims other addresses in `X-Forwarded-For`,
+//!   `X-Real-IP` and `Forwarded`, and another client is still served.
+//! * **Fails** when no request of the burst is refused; when the limiter cannot key the request
+//!   and answers a server error; when it queues requests instead of refusing them (a request does
+//!   not answer within the request timeout: tower's `RateLimitLayer` delays every client rather
+//!   than protecting the service); and when, after the `429`, the same client is no longer refused
+//!   once it claims other addresses in one of those headers: the limiter keys on a header any
+//!   client sets (`tower_governor`'s `SmartIpKeyExtractor`, or one that trusts the right-most
+//!   `X-Forwarded-For` hop while no proxy stands in front), so every request can claim a fresh
+//!   allowance.
+//! * **Warns** when a request from another client is refused too: the limit is global (or keyed
+//!   on something the probe did not change), and every run of the probe starves real clients.
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr};
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use axum::Router;
 use axum::body::Body;
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use readiness_core::{CheckRegistration, Outcome};
 
 use super::{Common, RequestTemplate, common_methods, list, request_methods, status_hint};
 
+/// The headers a client can set to claim another address, with the names outputs use.
+const FORWARDING_HEADERS: [(HeaderName, &str); 3] = [
+    (HeaderName::from_static("x-forwarded-for"), "X-Forwarded-For"),
+    (HeaderName::from_static("x-real-ip"), "X-Real-IP"),
+    (HeaderName::from_static("forwarded"), "Forwarded"),
+];
+
+/// How many requests claim another address in each header after the `429`, each a new one. A
+/// limiter keyed on the header serves every one (each is a new client to it); a limiter keyed
+/// on the peer refuses them, and would have to refill once between each two (a few
+/// microseconds apart in process) to serve them all.
+const CLAIMS_PER_HEADER: usize = 4;
+
+/// Numbers the claimed addresses, so that each request (and each run) claims another one.
+static CLAIMED: AtomicU32 = AtomicU32::new(0);
+
 /// Probes `security.auth.rate-limiting` (check `http:rate-limit`).
 ///
 /// It sends a burst of requests (100 by default, one after the other) from one client address
-/// (`192.0.2.1`, see below) to a path (`GET /` by default) and passes at the first
-/// `429 Too Many Requests`; the observed value is that request's number. It fails when no
-/// request of the burst was refused, when one answers a `5xx`, and when one does not answer
-/// within the request timeout: a limiter that queues requests instead of refusing them (tower's
-/// `RateLimitLayer`) delays every client rather than protecting the service.
+/// (`192.0.2.1`, see below) to a path (`GET /` by default) until the first
+/// `429 Too Many Requests`; the observed value is that request's number. The module docs say
+/// what passes, warns and fails.
 ///
 /// **Keying.** In process there is no TCP peer, so the burst carries the client identity of the
-/// module docs: `ConnectInfo<SocketAddr>` (and a plain `SocketAddr`) in the extensions for a
-/// limiter keyed on the peer address (`tower_governor`'s `PeerIpKeyExtractor`), and
-/// `X-Forwarded-For` for one keyed on proxy headers (`SmartIpKeyExtractor`), both
-/// `192.0.2.1`, an address no real client has, so the burst only spends the probe's own quota.
-/// Without either, such limiters cannot key the request and answer `500`, which this probe
-/// reports as such. For a limiter keyed on something else (an API key, a user), give that with
-/// [`RateLimit::header`].
+/// probes' module docs: `ConnectInfo<SocketAddr>` (and a plain `SocketAddr`) in the extensions,
+/// as a real connection has, and `X-Forwarded-For`, both `192.0.2.1`, an address no real client
+/// has, so the burst only spends the probe's own quota. A limiter keyed on the peer address
+/// (`tower_governor`'s `PeerIpKeyExtractor`, or one that trusts forwarded headers only from its
+/// proxies' addresses, which `192.0.2.1` is not) passes. Without the extension such a limiter
+/// cannot key the request and answers `500`, which this probe reports as such. For a limiter
+/// keyed on something else (an API key, a user), give that with [`RateLimit::header`].
 ///
-/// **Per client.** After the `429`, one more request comes from another address
-/// (`198.51.100.1`); if it is refused too, the limit is global (or keyed on something the probe
-/// did not change) and every run of this probe starves real clients: the probe then warns.
-/// Switch that off with [`RateLimit::per_client`] when the limiter is keyed on a header you set.
+/// **Claimed addresses.** After the `429`, the same client (the same peer, the same other
+/// headers) sends four requests claiming a new address in `X-Forwarded-For`, four in
+/// `X-Real-IP` and four in `Forwarded` (`for=…`), each from `203.0.113.0/24`. If none of the
+/// four of a header is refused, the limiter keys on that header, which any client sets: the
+/// probe fails naming it. Behind a proxy, trust the header only when the peer is the proxy.
+///
+/// **Per client.** Then one more request comes from another address (`198.51.100.1`); if it is
+/// refused too, the limit is global (or keyed on something the probe did not change) and every
+/// run of this probe starves real clients: the probe then warns. Switch that off with
+/// [`RateLimit::per_client`] when the limiter is keyed on a header you set.
 ///
 /// ```
 /// # let app = axum::Router::new();
@@ -105,12 +141,20 @@ impl RateLimit {
         self.common.send(request).await.map_err(Outcome::from)
     }
 
+    /// A request of the probe's client that claims `claimed` in `header`.
+    async fn send_claiming(&self, header: &HeaderName, claimed: IpAddr) -> Result<StatusCode, Outcome> {
+        let mut request = self.request.build(&self.common, self.common.client_ip).map_err(Outcome::from)?;
+        request.headers_mut().insert(header.clone(), claim(header, claimed));
+        self.common.send(request).await.map(|response| response.status()).map_err(Outcome::from)
+    }
+
     async fn run(&self) -> Outcome {
         let label = self.request.label();
+        let client = self.common.client_ip;
         let mut statuses = Runs::default();
         let mut limited: Option<(u32, HeaderMap)> = None;
         for number in 1..=self.burst {
-            let response = match self.send_from(self.common.client_ip).await {
+            let response = match self.send_from(client).await {
                 Ok(response) => response,
                 Err(outcome) => {
                     let output = outcome.output.unwrap_or_default();
@@ -132,7 +176,7 @@ impl RateLimit {
                     status_hint(status)
                 ))
                 .evidence("request", &label)
-                .evidence("client", self.common.client_ip)
+                .evidence("client", client)
                 .evidence("statuses", statuses.describe());
             }
         }
@@ -143,9 +187,49 @@ impl RateLimit {
             ))
             .observed(self.burst, "requests")
             .evidence("request", &label)
-            .evidence("client", self.common.client_ip)
+            .evidence("client", client)
             .evidence("statuses", statuses.describe());
         };
+
+        // The same client, claiming a new address in each request.
+        let mut claims = Vec::new();
+        let mut escaped = Vec::new();
+        for (header, shown) in &FORWARDING_HEADERS {
+            let mut answers = Vec::with_capacity(CLAIMS_PER_HEADER);
+            for _ in 0..CLAIMS_PER_HEADER {
+                match self.send_claiming(header, claimed_address()).await {
+                    Ok(status) => answers.push(status),
+                    Err(outcome) => {
+                        let output = outcome.output.unwrap_or_default();
+                        return Outcome::fail(format!("a request claiming another address in {shown}: {output}"))
+                            .evidence("request", &label)
+                            .evidence("client", client)
+                            .evidence("statuses", statuses.describe());
+                    }
+                }
+            }
+            let summary = summarise(&answers);
+            if answers.iter().all(|status| *status != StatusCode::TOO_MANY_REQUESTS) {
+                escaped.push(format!("{shown} ({summary})"));
+            }
+            claims.push(format!("{shown}: {summary}"));
+        }
+        let claims = claims.join(", ");
+        if !escaped.is_empty() {
+            return Outcome::fail(format!(
+                "after the 429 at request {number} of a burst {label}, the same client ({client}) was no longer \
+                 refused once it claimed other addresses in {}: the limiter keys on a header any client sets, so \
+                 every request can claim a fresh allowance (key on the peer address, and trust X-Forwarded-For \
+                 only when the peer is one of your proxies)",
+                escaped.join(" and ")
+            ))
+            .observed(number, "requests")
+            .evidence("request", &label)
+            .evidence("client", client)
+            .evidence("statuses", statuses.describe())
+            .evidence("claimed addresses", claims);
+        }
+
         let signals = limit_headers(&headers);
         let mut outcome = Outcome::pass().with_output(if number == 1 {
             format!(
@@ -178,10 +262,40 @@ impl RateLimit {
         outcome
             .observed(number, "requests")
             .evidence("request", &label)
-            .evidence("client", self.common.client_ip)
+            .evidence("client", client)
             .evidence("statuses", statuses.describe())
+            .evidence("claimed addresses", claims)
             .evidence("limit headers", signals)
     }
+}
+
+/// A new address of `203.0.113.0/24` (RFC 5737) for a client to claim.
+fn claimed_address() -> IpAddr {
+    let number = CLAIMED.fetch_add(1, Ordering::Relaxed) % 254;
+    IpAddr::V4(Ipv4Addr::new(203, 0, 113, u8::try_from(number + 1).unwrap_or(1)))
+}
+
+/// The value claiming `ip` in `header`: the address itself, or `for=…` in `Forwarded`.
+fn claim(header: &HeaderName, ip: IpAddr) -> HeaderValue {
+    let text = match (header.as_str(), ip) {
+        ("forwarded", IpAddr::V6(v6)) => format!("for=\"[{v6}]\""),
+        ("forwarded", ip) => format!("for={ip}"),
+        (_, ip) => ip.to_string(),
+    };
+    // Digits, dots, colons, brackets, quotes and `for=`: always a valid header value.
+    HeaderValue::from_str(&text).unwrap_or(HeaderValue::from_static("203.0.113.1"))
+}
+
+/// Statuses as counted runs: `4 × 429`, `1 × 200, 3 × 429`.
+fn summarise(statuses: &[StatusCode]) -> String {
+    let mut runs: Vec<(usize, StatusCode)> = Vec::new();
+    for status in statuses {
+        match runs.last_mut() {
+            Some((count, last)) if last == status => *count += 1,
+            _ => runs.push((1, *status)),
+        }
+    }
+    runs.iter().map(|(count, status)| format!("{count} × {}", status.as_u16())).collect::<Vec<_>>().join(", ")
 }
 
 impl fmt::Debug for RateLimit {
@@ -249,5 +363,26 @@ mod tests {
         }
         runs.push(31, StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(runs.describe(), "1-30: 200, 31: 429");
+    }
+
+    #[test]
+    fn claims_are_new_documentation_addresses_in_each_header_form() {
+        let first = claimed_address();
+        assert_ne!(first, claimed_address());
+        assert!(first.to_string().starts_with("203.0.113."), "{first}");
+        let v4 = IpAddr::V4(Ipv4Addr::new(203, 0, 113, 9));
+        let v6: IpAddr = "2001:db8::9".parse().unwrap();
+        let [(forwarded_for, _), (real_ip, _), (forwarded, _)] = FORWARDING_HEADERS;
+        assert_eq!(claim(&forwarded_for, v4), "203.0.113.9");
+        assert_eq!(claim(&real_ip, v4), "203.0.113.9");
+        assert_eq!(claim(&forwarded, v4), "for=203.0.113.9");
+        assert_eq!(claim(&forwarded, v6), "for=\"[2001:db8::9]\"");
+    }
+
+    #[test]
+    fn claim_answers_are_counted() {
+        let limited = StatusCode::TOO_MANY_REQUESTS;
+        assert_eq!(summarise(&[limited; 4]), "4 × 429");
+        assert_eq!(summarise(&[StatusCode::OK, limited, limited]), "1 × 200, 2 × 429");
     }
 }
