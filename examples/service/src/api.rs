@@ -397,6 +397,13 @@ impl FromRequestParts<Api> for Authenticated {
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
             .map(|(_, token)| token.trim())
             .ok_or((StatusCode::UNAUTHORIZED, [(CHALLENGE, "Bearer")], "a bearer token is required\n"))?;
+        if names_critical_extension(token) {
+            return Err((
+                StatusCode::UNAUTHORIZED,
+                [(CHALLENGE, "Bearer error=\"invalid_token\"")],
+                "the token is not valid\n",
+            ));
+        }
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_audience(&[JWT_AUDIENCE]);
         validation.set_issuer(&[JWT_ISSUER]);
@@ -407,6 +414,39 @@ impl FromRequestParts<Api> for Authenticated {
             (StatusCode::UNAUTHORIZED, [(CHALLENGE, "Bearer error=\"invalid_token\"")], "the token is not valid\n")
         })
     }
+}
+
+/// Whether a token's protected header lists an extension in `crit` (or cannot be read): RFC 7515
+/// §4.1.11 says a recipient that does not understand one must refuse the token, this service
+/// understands none, and jsonwebtoken 9 ignores `crit`.
+fn names_critical_extension(token: &str) -> bool {
+    let header = token.split('.').next().and_then(base64url_decode);
+    header
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+        .is_none_or(|header| header.get("crit").is_some())
+}
+
+/// Unpadded URL-safe base64 (RFC 4648 §5), as a JWT's parts are written.
+fn base64url_decode(text: &str) -> Option<Vec<u8>> {
+    let mut bytes = Vec::with_capacity(text.len() * 3 / 4);
+    let (mut buffer, mut bits) = (0_u32, 0_u32);
+    for character in text.bytes() {
+        let value = match character {
+            b'A'..=b'Z' => character - b'A',
+            b'a'..=b'z' => character - b'a' + 26,
+            b'0'..=b'9' => character - b'0' + 52,
+            b'-' => 62,
+            b'_' => 63,
+            _ => return None,
+        };
+        buffer = (buffer << 6) | u32::from(value);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            bytes.push(u8::try_from((buffer >> bits) & 0xff).ok()?);
+        }
+    }
+    Some(bytes)
 }
 
 #[control(
@@ -755,6 +795,15 @@ mod tests {
         // The route that only judged passwords, for the probe, is gone.
         assert_eq!(status(address, "POST", "/api/password-policy", &[], "{}").await, 404);
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_token_naming_a_critical_extension_is_refused() {
+        // {"alg":"HS256","typ":"JWT"} and {"alg":"HS256","crit":["exp"],"exp":1}
+        assert!(!names_critical_extension("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.e30.sig"));
+        assert!(names_critical_extension("eyJhbGciOiJIUzI1NiIsImNyaXQiOlsiZXhwIl0sImV4cCI6MX0.e30.sig"));
+        assert!(names_critical_extension("not base64!.e30.sig"), "an unreadable header is refused");
+        assert_eq!(base64url_decode("e30").as_deref(), Some(&b"{}"[..]));
     }
 
     #[test]
