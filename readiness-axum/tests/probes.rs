@@ -77,8 +77,9 @@ enum CorsSetup {
 
 #[derive(Clone, Copy)]
 enum Limiter {
-    /// tower_governor keyed on X-Forwarded-For / X-Real-IP, falling back to the peer.
-    PerClient,
+    /// tower_governor keyed on X-Forwarded-For / X-Real-IP / Forwarded, falling back to the
+    /// peer (`SmartIpKeyExtractor`): any client chooses its own key, the bypass issue 9 names.
+    HeaderKeyed,
     /// tower_governor keyed on the peer address only (`ConnectInfo`).
     PeerAddress,
     /// tower_governor with one bucket for everybody.
@@ -117,7 +118,7 @@ impl Default for Setup {
         Self {
             headers: GOOD_HEADERS.to_vec(),
             cors: CorsSetup::Strict,
-            limiter: Limiter::PerClient,
+            limiter: Limiter::PeerAddress,
             cookie_attributes: "Path=/; Secure; HttpOnly; SameSite=Strict",
             jwt: JwtSetup::Strict,
             policy: Policy::Zxcvbn,
@@ -232,7 +233,7 @@ fn app(setup: &Setup) -> Router {
         );
 
     router = match setup.limiter {
-        Limiter::PerClient => {
+        Limiter::HeaderKeyed => {
             let config = GovernorConfigBuilder::default()
                 .per_second(60)
                 .burst_size(BURST)
@@ -485,6 +486,14 @@ async fn rate_limit_passes_with_tower_governor() {
     assert_eq!(evidence["client"], "192.0.2.1");
     assert_eq!(evidence["other client"], "198.51.100.1: 200");
     assert!(evidence["limit headers"].contains("retry-after"), "{evidence:?}");
+}
+
+#[tokio::test]
+async fn rate_limit_fails_when_the_limiter_trusts_forwarded_headers() {
+    let setup = Setup { limiter: Limiter::HeaderKeyed, ..Setup::default() };
+    let result = run(RateLimit::new(app(&setup)).check()).await;
+    assert_status(&result, Status::Fail);
+    assert!(output(&result).contains("claimed other addresses in X-Forwarded-For (4 × 200)"), "{}", output(&result));
 }
 
 #[tokio::test]
