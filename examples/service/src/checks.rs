@@ -64,8 +64,8 @@ pub(crate) struct Instance<'a> {
     pub(crate) public_url: Option<&'a str>,
     /// The directory the service writes its data to.
     pub(crate) data_dir: &'a std::path::Path,
-    /// An origin the API accepts (the first of `CORS_ORIGINS`).
-    pub(crate) allowed_origin: Option<&'a str>,
+    /// The origins the API accepts (`CORS_ORIGINS`).
+    pub(crate) allowed_origins: &'a [String],
 }
 
 /// The in-process HTTP self-probes of the application's routes (see `api.rs`).
@@ -77,8 +77,9 @@ fn http_probes(instance: &Instance<'_>) -> Vec<CheckRegistration> {
     // of either fails its own check only; the sign-up needs the database for the one account
     // it creates (without it the password probe cannot tell).
     let mut cors = probes::Cors::new(api.clone()).path("/");
-    if let Some(origin) = instance.allowed_origin {
-        cors = cors.allowed_origin(origin);
+    if !instance.allowed_origins.is_empty() {
+        // Every origin of CORS_ORIGINS: the probe judges each and tries its look-alikes.
+        cors = cors.allowed_origins(instance.allowed_origins.iter().cloned());
     }
     let jwt = match instance.jwt_secret {
         Some(secret) => probes::JwtValidation::hs256(api.clone(), "/api/me", secret)

@@ -74,7 +74,8 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         .drain(Duration::from_millis(settings.drain_ms))
         .probe(Duration::from_millis(settings.probe_period_ms), settings.probe_failure_threshold);
     let origins = api::parse_origins(&settings.cors_origins)?;
-    let allowed_origin = origins.first().and_then(|origin| origin.to_str().ok()).map(str::to_owned);
+    let allowed_origins: Vec<String> =
+        origins.iter().filter_map(|origin| origin.to_str().ok()).map(str::to_owned).collect();
     let jwt_secret = secrets.as_ref().map(|secrets| &secrets.jwt_secret);
     let client_ip = api::ClientIp::trusting(config::trusted_proxies(settings.trusted_proxies.as_deref())?);
     let api = api::router(api::Api::new(database.clone(), jwt_secret), origins, client_ip);
@@ -86,7 +87,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         public_url: settings.public_url.as_deref(),
         api: &api,
         jwt_secret,
-        allowed_origin: allowed_origin.as_deref(),
+        allowed_origins: &allowed_origins,
     };
     let readiness = checks::readiness(database.clone(), &metrics, &shutdown, &instance)?;
 
