@@ -138,6 +138,9 @@ async fn the_protections_the_probes_verify_hold_over_real_http() {
         .await
         .unwrap();
     assert_eq!(forged.status(), 401, "an alg-none token was accepted");
+    // Every route that needs a token refuses a caller without one.
+    let orders = client.get(service.url("/api/orders")).send().await.unwrap();
+    assert_eq!(orders.status(), 401, "the orders are listed to anyone");
 
     let session = client.post(service.url("/api/session")).send().await.unwrap();
     let cookie = session.headers()["set-cookie"].to_str().unwrap().to_owned();

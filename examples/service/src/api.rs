@@ -352,7 +352,11 @@ fn cors(allowed_origins: Vec<HeaderValue>) -> CorsLayer {
         .max_age(Duration::from_secs(600))
 }
 
-async fn list_orders(State(api): State<Api>) -> Result<Json<Vec<String>>, (StatusCode, &'static str)> {
+/// The orders, for an authenticated caller only (a token as for `/api/me`).
+async fn list_orders(
+    _caller: Authenticated,
+    State(api): State<Api>,
+) -> Result<Json<Vec<String>>, (StatusCode, &'static str)> {
     api.database.order_ids().await.map(Json).map_err(|error| {
         tracing::warn!(%error, "listing orders failed");
         (StatusCode::SERVICE_UNAVAILABLE, "the database is unavailable\n")

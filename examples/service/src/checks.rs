@@ -82,7 +82,9 @@ fn http_probes(instance: &Instance<'_>) -> Vec<CheckRegistration> {
         cors = cors.allowed_origins(instance.allowed_origins.iter().cloned());
     }
     let jwt = match instance.jwt_secret {
+        // Every route that needs a token: a forgery accepted on any of them fails the check.
         Some(secret) => probes::JwtValidation::hs256(api.clone(), "/api/me", secret)
+            .path("/api/orders")
             .audience(api::JWT_AUDIENCE)
             .issuer(api::JWT_ISSUER)
             .check(),
