@@ -252,15 +252,29 @@ pub fn attestations(input: TokenStream) -> TokenStream {
 ///   generic `CI` (`CI=true`) → `ci`.
 /// - `rustc`: the compiler's `--version` line (`rustc 1.85.0 (…)`).
 /// - `profile`: `debug` when the crate is compiled with debug assertions, else `release`.
+/// - `dirty`: whether the working tree had uncommitted changes to tracked files.
+///   `GIT_DIRTY` decides when set (`true`/`1`/`yes`/`dirty` → `Some(true)`,
+///   `false`/`0`/`no`/`clean` → `Some(false)`; for a CI system that exports it, or a build
+///   without the `.git` directory); else `git status --porcelain --untracked-files=no` in the
+///   crate's checkout (`Some(true)` when it lists anything; untracked files do not count, and it
+///   runs with `--no-optional-locks` so it never rewrites the index); else the `"dirty": true`
+///   that `cargo package --allow-dirty` records in `.cargo_vcs_info.json`; else `None` (unknown).
+///
+/// `build:info` (`build_info_check`) **fails a dirty build**, even one from CI: the commit it
+/// names is not what was compiled. An unknown tree state (`dirty: None`) is "cannot tell", a
+/// warning, never a pass.
 ///
 /// Cargo compiles the crate again when one of those variables changes or the git `HEAD` moves,
-/// so the values never go stale. No argument is taken, except `crate = path` for a renamed
-/// dependency.
+/// so the values never go stale; the tree state is the one of the crate's last compilation
+/// (an edit that makes cargo compile the crate again is seen, a change elsewhere in the
+/// checkout is not). No argument is taken, except `crate = path` for a renamed dependency.
 ///
 /// ```
 /// let build = readiness_core::build_info!();
 /// assert!(build.rustc.as_deref().is_some_and(|rustc| rustc.starts_with("rustc ")));
 /// assert_eq!(build.profile.as_deref(), Some(if cfg!(debug_assertions) { "debug" } else { "release" }));
+/// // Some(false) for a clean checkout, Some(true) for a dirty one, None when it cannot be known.
+/// let _dirty: Option<bool> = build.dirty;
 ///
 /// let readiness = readiness_core::Readiness::builder()
 ///     .build_info(build.clone())

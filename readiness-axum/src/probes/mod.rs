@@ -9,18 +9,20 @@
 //!
 //! | probe | check | control | what a pass proves | fails (or warns) when |
 //! |---|---|---|---|---|
-//! | [`SecurityHeaders`] | `http:security-headers` | `security.network.headers` | answers carry `X-Content-Type-Options: nosniff`, a frame guard (`X-Frame-Options` or CSP `frame-ancestors`), an enforced `Content-Security-Policy`, a `Referrer-Policy` and HSTS with `max-age` ≥ 180 days | a header is missing or weak (every one is listed), or a probed path answers with a server error |
-//! | [`Cors`] | `http:cors` | `security.network.cors` | a preflight and a simple request from a foreign origin (and from `null`, and look-alikes of the allowed origin) are not allowed; never `*` with credentials; an allowed origin, if given, is accepted | a foreign origin, `null` or a look-alike of the allowed origin (a suffix match) is allowed, with or without credentials; any origin (`*`) is allowed (unless [`Cors::allow_wildcard`]); `*` comes with credentials; or the allowed origin is refused; an allowed origin echoed without `Vary: Origin` warns |
-//! | [`RateLimit`] | `http:rate-limit` | `security.auth.rate-limiting` | a burst from one client gets `429 Too Many Requests`, and the limit is per client | no request of the burst is refused, the limiter cannot key the request (no client address it can read), or it queues requests instead of refusing them; a limit shared by every client (a global one) warns |
-//! | [`SessionCookie`] | `http:session-cookie` | `security.auth.session-management` | the session cookie a login sets is `Secure`, `HttpOnly` and `SameSite=Lax`/`Strict` | the cookie lacks a flag, or the login sets no session cookie; `SameSite=None` warns |
-//! | [`JwtValidation`] | `http:jwt` | `security.auth.jwt-validation` | a valid token is accepted; no token, garbage, alg `none`, expired, not yet valid, without expiry, another key, a tampered payload, the wrong audience and the wrong issuer are all refused (401/403) | a forged token is accepted (signatures not verified, alg `none` trusted, time, audience or issuer not validated), or the valid token is refused (the probe holds another secret than the service); a forgery the probe cannot make (no [`JwtValidation::audience`] or [`JwtValidation::issuer`] given) warns |
-//! | [`PasswordPolicy`] | `http:password-policy` | `security.auth.password-strength` | every weak password is refused with 400/422 (and a strong one, if given, accepted) | a weak password is accepted (a rule that only counts characters lets `password` and `12345678` in), or the strong password is refused too |
+//! | [`SecurityHeaders`] | `http:security-headers` | `security.network.headers` | the answer of **every** probed path (any status but a `5xx`) carries `X-Content-Type-Options: nosniff`; a frame guard (a CSP `frame-ancestors` without a wildcard, or, without one, `X-Frame-Options: DENY`/`SAMEORIGIN`); an enforced `Content-Security-Policy` whose `script-src` (or `default-src`) allows no `*`, scheme or wildcard host, no `'unsafe-inline'` (without a nonce or hash) and no `'unsafe-eval'`; a `Referrer-Policy` other than `unsafe-url`/`no-referrer-when-downgrade`; and HSTS with `max-age` ≥ 180 days, unless [`SecurityHeaders::hsts_at_ingress`] says the ingress sets it (a missing header is then reported, not failed) | a header is missing or weak on any path (each path is probed even after one fails, and every weakness of every path is listed: a CSP with `*`/`'unsafe-inline'`/`'unsafe-eval'`, `frame-ancestors https://*` even with `X-Frame-Options`, a report-only CSP alone, `Referrer-Policy: no-referrer-when-downgrade`, a short HSTS even at the ingress), or a path answers a server error or does not answer; nothing warns |
+//! | [`Cors`] | `http:cors` | `security.network.cors` | the foreign origins (`https://readiness-probe.invalid`, `null`), and for **every** allowed origin ([`Cors::allowed_origin`] adds one, [`Cors::allowed_origins`] replaces the list) its look-alikes (`<allowed>.readiness-probe.invalid`, `<scheme>://readiness-probe-<host>`, a sub-domain, the host with its first dot as `-`) and its `http://` downgrade, and local development origins (`http://localhost:3000`, `http://127.0.0.1:8080`, `http://[::1]:3000`…) are refused; each allowed origin is accepted and is `https://` on a public host; never `*` with credentials | any of those origins is let in, or `*` (unless [`Cors::allow_wildcard`]); `*` with credentials; an allowed origin is refused; an allowed origin is plain `http://` or a localhost, loopback, private, link-local or private-name (`.local`, `.internal`) host. Under [`Cors::allow_insecure_origins_for_development`] the plain-HTTP and local findings (an allowed origin, a downgrade or a local origin let in) warn instead; an allowed origin echoed without `Vary: Origin` warns |
+//! | [`RateLimit`] | `http:rate-limit` | `security.auth.rate-limiting` | a burst from one client gets `429 Too Many Requests`; after it, the same peer is still refused while it claims new addresses in `X-Forwarded-For`, `X-Real-IP` and `Forwarded`; and another client is still served | no request of the burst is refused; the limiter cannot key the request (a server error); it queues requests instead of refusing them (a timeout); or the limiter keys on a client-controlled header (the same peer claiming a new address in one of those headers is served again: `tower_governor`'s `SmartIpKeyExtractor`, or trusting `X-Forwarded-For` with no proxy in front); another client refused too (a global limit) warns |
+//! | [`SessionCookie`] | `http:session-cookie` | `security.auth.session-management` | two logins each set a session cookie that is `Secure`, `HttpOnly` and `SameSite=Lax`/`Strict`, with values that differ, each random enough (≥ 64 bits by estimate, [`SessionCookie::min_entropy_bits`]) and differing by at least half that; `Domain` absent or the host itself; a lifetime of at most 24 h ([`SessionCookie::max_lifetime`]) or the browser session | a flag is missing, a `__Host-`/`__Secure-` prefix is broken, the login sets no session cookie, the two logins share a value, a value is low-entropy (`1`, `aaaa…`), the two values differ like a counter or a clock, or `Domain` does not cover [`SessionCookie::host`]; warns on `SameSite=None`, a public-suffix-like or parent `Domain`, a `Max-Age`/`Expires` over the lifetime, and ("cannot tell") when the second login sets no such cookie |
+//! | [`JwtValidation`] | `http:jwt` | `security.auth.jwt-validation` | on **every** protected route ([`JwtValidation::path`], [`JwtValidation::paths`], [`JwtValidation::route`]) a valid token is accepted and every [`Forgery`] is refused (401/403): no token, garbage, alg `none`/`None`/`NONE`/`nOnE`, an empty signature, expired, not yet valid, without expiry, another key, a tampered payload, the wrong audience or issuer, key confusion (HS256 keyed with the RS/ES/Ed public key's PEM or DER), `kid` traversal, SQL and command tricks, an unknown `crit` extension | a forgery is accepted on any route (each route and forgery named), the valid token is refused (the probe holds another key, audience, issuer or `kid`), another status answers, or the key given cannot be used; warns when a forgery cannot be made for want of configuration (no [`JwtValidation::audience`]/[`JwtValidation::issuer`], an asymmetric key without [`JwtValidation::with_public_key`]). With the public key only ([`JwtValidation::public_key`], `public_key_der`, `public_jwk`) it sends the forgeries that need no private key and passes when all are refused, saying it **cannot tell** the rest (whether a valid token is accepted, the expired, not-yet-valid, no-expiry, tampered, wrong-audience, wrong-issuer and `crit` forgeries); without an audience or an issuer it is cannot-tell (a warning) |
+//! | [`PasswordPolicy`] | `http:password-policy` | `security.auth.password-strength` | on the route that creates accounts (a sign-up, `POST /register` by default) every weak password is refused with 400/422: common ones, composition-rule ones (`P@ssw0rd`) and long weak ones (`aaaaaaaaaaaaaaaaaaaa`, `passwordpassword`, `1234567890123456`, keyboard walks); and, given a strong password ([`PasswordPolicy::strong_password`], or one generated per run with [`PasswordPolicy::strong_password_with`]), it is accepted while a weak password exactly as long is refused | a weak password is accepted (a length-only or character-class rule fails), the strong password is refused, or an answer is neither (a `409`: put [`ID_PLACEHOLDER`] in the user name; `404`, `405`, `415`; a weak password answered `5xx`/`429`); "cannot tell" when the strong password or its same-length twin answers `5xx` or `429` |
 //!
 //! The probes are built for real middleware and pass with it: tower-http's `CorsLayer` and
-//! `SetResponseHeaderLayer`, `tower_governor` (keyed on the peer address through
-//! `ConnectInfo`, or on a forwarded header), `jsonwebtoken` validation, a login setting a
-//! cookie and a registration judged by `zxcvbn`. All six can check one router together: each
-//! probe's requests come from an address of its own (see below).
+//! `SetResponseHeaderLayer`, `tower_governor` keyed on the peer address through `ConnectInfo`
+//! (`PeerIpKeyExtractor`; keyed on a forwarded header the client sets, it fails), `jsonwebtoken`
+//! validation (with a service-side refusal of `crit`, which `jsonwebtoken` 9 ignores), a login
+//! setting a fresh random session id per login, and a sign-up judged by `zxcvbn`. All six can
+//! check one router together: each probe's requests come from an address of its own (see
+//! below).
 //!
 //! ```
 //! use axum::{Router, http::HeaderValue, middleware::map_response, response::Response, routing::get};
@@ -54,17 +56,22 @@
 //! * **Client identity.** In-process requests have no peer address, so each probe gives its
 //!   requests one: an [`axum::extract::ConnectInfo`]`<SocketAddr>` (and a plain `SocketAddr`) in
 //!   the request extensions, and an `X-Forwarded-For` header, both with an address of the
-//!   documentation ranges (RFC 5737: `192.0.2.0/24`, `198.51.100.0/24`), which no real client
-//!   has. A rate limiter keyed per client address therefore counts the probes apart from real
-//!   clients, and each probe has an address of its own (`192.0.2.1` for [`RateLimit`],
+//!   documentation ranges (RFC 5737: `192.0.2.0/24`, `198.51.100.0/24`, `203.0.113.0/24`), which
+//!   no real client has. A rate limiter keyed per peer address therefore counts the probes apart
+//!   from real clients, and each probe has an address of its own (`192.0.2.1` for [`RateLimit`],
 //!   `192.0.2.2`–`192.0.2.6` for the others), so the rate-limit burst does not make the other
-//!   probes see `429`. Change it with `client_ip`, the header with `identity_header`, and turn
-//!   the extension off with `connect_info(false)`. A limiter keyed on something else (an API
-//!   key, a user) needs that something: give it with `header`.
-//! * **Side effects.** The probes send real requests to real handlers: a missing password
-//!   policy lets [`PasswordPolicy`] register accounts, [`SessionCookie`] logs in, and the
-//!   rate-limit burst spends the probe address's quota. Point them at a sandbox tenant where that
-//!   matters.
+//!   probes see `429`. A limiter that believes `X-Forwarded-For` only from its proxies' addresses
+//!   ignores the header here (no probe address is a proxy); one that believes it from anyone
+//!   fails [`RateLimit`]. Change the address with `client_ip`, the header with
+//!   `identity_header`, and turn the extension off with `connect_info(false)`. A limiter keyed on
+//!   something else (an API key, a user) needs that something: give it with `header`.
+//! * **Side effects.** The probes send real requests to real handlers. [`PasswordPolicy`] signs
+//!   up: a working policy refuses the weak passwords before anything is stored, so a run leaves
+//!   one probe account (the strong password's, under a unique user name: give it a password
+//!   generated per run with [`PasswordPolicy::strong_password_with`]); a missing policy lets the
+//!   weak passwords register accounts too. [`SessionCookie`] logs in twice (two real sessions),
+//!   and the rate-limit burst spends the probe address's quota. Point them at a sandbox tenant
+//!   where that matters.
 //! * **Timing.** Each request must answer within `request_timeout` (250 ms by default; in
 //!   process, a healthy handler answers in microseconds), so a hanging route is named in the
 //!   output instead of the whole check timing out. Checks are not critical and cache their
@@ -72,9 +79,13 @@
 //!   with `spec(|spec| spec.critical().ttl(...))` (or `check().map_spec(...)`), or `name` a
 //!   second instance of a probe.
 //! * **Outcomes.** A `5xx`, a panic in a handler, a timeout or an invalid request is a clear
-//!   failing outcome naming the request; a probe never panics. Outputs list what failed; the
-//!   evidence lists what was sent and seen (statuses, header names, cookie attribute names).
-//!   Response bodies are never read, cookie values and tokens are never shown.
+//!   failing outcome naming the request; a probe never panics. Where a probe cannot observe what
+//!   it needs, it says "cannot tell: …" with a hint, a warning that never verifies the control:
+//!   [`SessionCookie`] when the second login sets no cookie, [`PasswordPolicy`] when the strong
+//!   password (or its same-length twin) answers `5xx` or `429`, [`JwtValidation`] with the
+//!   public key only and no audience or issuer. Outputs list what failed; the evidence lists
+//!   what was sent and seen (statuses, header names, cookie attribute names). Response bodies
+//!   are never read, cookie values and tokens are never shown.
 
 mod cookie;
 mod cors;
@@ -420,8 +431,8 @@ macro_rules! common_methods {
             self
         }
 
-        /// The header carrying the client address (default `X-Forwarded-For`, as read by
-        /// `tower_governor`'s `SmartIpKeyExtractor`); `None` sends no such header.
+        /// The header carrying the client address (default `X-Forwarded-For`, which a limiter
+        /// behind a proxy reads, from the proxy's peer address only); `None` sends no such header.
         pub fn identity_header(mut self, header: Option<axum::http::HeaderName>) -> Self {
             self.common.identity_header = header;
             self

@@ -12,7 +12,7 @@ use crate::spec::{CheckRegistration, CheckSpec};
 /// affinity and cgroup quotas) is below `max_per_core`.
 ///
 /// The observed value is the load per core; the evidence adds the 1, 5 and 15-minute averages
-/// and the core count. Off Linux it warns that it cannot check.
+/// and the core count. Off Linux it cannot tell (a warning, never a pass).
 pub fn load(max_per_core: f64) -> CheckRegistration {
     let spec = CheckSpec::new("host:load")
         .control("performance.monitoring.system-resources")

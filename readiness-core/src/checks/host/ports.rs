@@ -19,7 +19,7 @@ use crate::spec::{CheckRegistration, CheckSpec};
 /// processes with their own descriptors do not either. It fails naming every undeclared port
 /// (with its address), warns when a declared port is not listening (yet), and passes otherwise.
 /// The observed value is the number of ports listened on; the evidence lists the listening
-/// addresses and the declared ports. Off Linux it warns that it cannot check.
+/// addresses and the declared ports. Off Linux it cannot tell (a warning, never a pass).
 pub fn listening_ports(declared: impl IntoIterator<Item = u16>) -> CheckRegistration {
     let declared: Arc<BTreeSet<u16>> = Arc::new(declared.into_iter().collect());
     let spec = CheckSpec::new("host:ports")
