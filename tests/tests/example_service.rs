@@ -5,6 +5,10 @@ use readiness_tests::{ExampleService, STRONG_JWT_SECRET};
 #[tokio::test]
 async fn a_healthy_service_answers_200_with_health_json() {
     let service = ExampleService::start(&[("JWT_SECRET", STRONG_JWT_SECRET)]);
+    // Traffic first: with no request served the error-rate and latency checks cannot tell.
+    for _ in 0..3 {
+        assert!(reqwest::get(service.url("/")).await.unwrap().status().is_success());
+    }
     let response = reqwest::get(service.url("/readiness")).await.unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["content-type"], "application/health+json");
