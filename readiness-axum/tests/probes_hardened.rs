@@ -604,3 +604,21 @@ async fn session_cookie_cannot_tell_without_a_second_session() {
     assert_status(&result, Status::Fail);
     assert!(output(&result).contains("no HttpOnly") && output(&result).contains("cannot tell"), "{}", output(&result));
 }
+
+#[tokio::test]
+async fn a_cookie_set_on_a_refused_login_is_no_session() {
+    use axum::http::header::SET_COOKIE;
+    use axum::response::IntoResponse;
+    // The login refuses the credentials but hands out a random tracking cookie with every flag.
+    let router = axum::Router::new().route(
+        "/login",
+        axum::routing::post(|| async {
+            let cookie = format!("session={:032x}; Secure; HttpOnly; SameSite=Strict; Path=/", fastrand::u128(..));
+            (axum::http::StatusCode::UNAUTHORIZED, [(SET_COOKIE, cookie)], "who are you?").into_response()
+        }),
+    );
+    let probe = readiness_axum::probes::SessionCookie::new(router).request(axum::http::Method::POST, "/login");
+    let result = readiness_core::testing::run_check(probe).await;
+    assert_eq!(result.outcome.status, readiness_core::Status::Fail, "{:?}", result.outcome);
+    assert!(result.outcome.output.as_deref().unwrap_or_default().contains("a cookie on a refused login is no session"));
+}

@@ -413,3 +413,16 @@ async fn a_check_made_after_traffic_began_does_not_guess_from_buckets() {
     let app = api.merge(readiness_routes(vec![metrics.response_time_check(Duration::from_millis(100))]));
     assert_eq!(detail(&app, P99).await.0, "fail");
 }
+
+#[tokio::test]
+async fn in_process_probes_are_not_traffic() {
+    // The probes driven through a router that carries the metrics layer: they must neither
+    // count as requests (which would turn "no traffic" into a pass) nor dilute real errors.
+    let metrics = RequestMetrics::new();
+    let app = api().layer(metrics.layer());
+    let probe = readiness_axum::probes::SecurityHeaders::new(app.clone()).path("/ok");
+    let _ = readiness_core::testing::run_check(probe).await;
+    assert_eq!(metrics.snapshot().requests, 0, "the probe's requests were counted as traffic");
+    let result = readiness_core::testing::run_check(metrics.error_rate_check(0.01)).await;
+    assert!(result.outcome.output.as_deref().unwrap_or_default().starts_with("cannot tell: "), "{:?}", result.outcome);
+}

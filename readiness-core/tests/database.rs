@@ -172,8 +172,10 @@ async fn postgres_replication_counts_streaming_replicas() {
     assert_eq!(status, Status::Fail);
     assert_eq!(output, "0 streaming replica(s), want at least 1");
     assert_eq!(evidence["role"], "primary");
-    let (status, _, _) = run(database::postgres_replication(pool, 0)).await;
-    assert_eq!(status, Status::Pass);
+    // Issue 9: a minimum of 0 replicas used to pass on any server; it proves nothing.
+    let (status, output, _) = run(database::postgres_replication(pool, 0)).await;
+    assert_eq!(status, Status::Warn);
+    assert!(output.starts_with("cannot tell: "), "{output}");
 }
 
 /// The replicated cluster of `scripts/pg-cluster.sh` (a primary archiving WAL on 55432, a

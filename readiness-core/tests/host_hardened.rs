@@ -80,7 +80,10 @@ async fn a_writable_filesystem_with_room_passes() {
 /// A memory cgroup (v1 or v2, whichever this machine has) with a real limit, made for one child
 /// process: the child moves itself in, then runs `host:memory`.
 fn make_memory_cgroup(limit: u64) -> Option<PathBuf> {
-    let name = format!("readiness-test-{}", std::process::id());
+    // One cgroup per call: two tests sharing one would each see two processes in it.
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let next = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = format!("readiness-test-{}-{next}", std::process::id());
     for (root, limit_file) in [("/sys/fs/cgroup/memory", "memory.limit_in_bytes"), ("/sys/fs/cgroup", "memory.max")] {
         let dir = Path::new(root).join(&name);
         if std::fs::create_dir_all(&dir).is_ok() && std::fs::write(dir.join(limit_file), limit.to_string()).is_ok() {
@@ -102,9 +105,18 @@ async fn child_judges_memory_in_a_cgroup() {
     }
     let cgroup = std::env::var("READINESS_TEST_CGROUP").unwrap();
     std::fs::write(Path::new(&cgroup).join("cgroup.procs"), std::process::id().to_string()).unwrap();
+    // 96 MiB of page cache, charged to the cgroup and not to this process's RSS: what the
+    // kernel counts against the container's limit.
+    let cache = fresh_dir("memory-cache").join("cache.bin");
+    std::fs::write(&cache, vec![7u8; 96 * 1024 * 1024]).unwrap();
     let max: u64 = std::env::var("READINESS_TEST_MAX_RSS").unwrap().parse().unwrap();
-    let (status, output) = run(host::memory(max)).await;
-    println!("\nSTATUS={status}\nOUTPUT={output}");
+    let result = testing::run_check(host::memory(max)).await;
+    let evidence = serde_json::to_string(&result.outcome.evidence).unwrap();
+    println!(
+        "\nSTATUS={}\nOUTPUT={}\nEVIDENCE={evidence}",
+        result.outcome.status,
+        result.outcome.output.unwrap_or_default()
+    );
 }
 
 fn memory_in_a_cgroup(max_rss: u64) -> Option<(String, String)> {
@@ -118,7 +130,7 @@ fn memory_in_a_cgroup(max_rss: u64) -> Option<(String, String)> {
     let field = |name: &str| {
         stdout.lines().find_map(|line| line.strip_prefix(&format!("{name}="))).unwrap_or_default().to_owned()
     };
-    Some((field("STATUS"), field("OUTPUT")))
+    Some((field("STATUS"), format!("{} (evidence {})", field("OUTPUT"), field("EVIDENCE"))))
 }
 
 #[test]
@@ -145,6 +157,8 @@ fn a_limit_under_the_containers_own_passes_and_counts_what_the_kernel_charges() 
         return;
     };
     assert_eq!(status, "pass", "{output}");
-    // The child has the cgroup to itself: its use is what the kernel charges the cgroup.
+    // The child has the cgroup to itself: its use is what the kernel charges the cgroup (its page
+    // cache included), not its RSS alone.
+    assert!(output.starts_with("memory charged to the container "), "{output}");
     assert!(output.contains(" is within the 255.0 MiB limit"), "{output}");
 }

@@ -40,15 +40,22 @@ fn certificate(
 /// Serves `chain` with `key` over TLS on a free loopback port, for a few connections; returns
 /// the port.
 fn serve(chain: &[&rcgen::Certificate], key: &KeyPair) -> u16 {
+    serve_with(chain, key, false)
+}
+
+/// [`serve`], with only TLS 1.2 when `tls12_only` (a server that sends nothing after the
+/// handshake: no session tickets).
+fn serve_with(chain: &[&rcgen::Certificate], key: &KeyPair, tls12_only: bool) -> u16 {
     let chain: Vec<CertificateDer<'static>> = chain.iter().map(|certificate| certificate.der().clone()).collect();
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(chain, key)
-        .unwrap();
+    let builder = ServerConfig::builder_with_provider(provider);
+    let builder = if tls12_only {
+        builder.with_protocol_versions(&[&rustls::version::TLS12])
+    } else {
+        builder.with_safe_default_protocol_versions()
+    };
+    let config = builder.unwrap().with_no_client_auth().with_single_cert(chain, key).unwrap();
     let config = Arc::new(config);
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -158,4 +165,18 @@ async fn an_unreachable_endpoint_or_an_unusable_ca_fails() {
     let (status, output, _) = run(host::tls_served("http://localhost", 30)).await;
     assert_eq!(status, Status::Fail, "{output}");
     assert!(output.contains("not an https:// endpoint"), "{output}");
+}
+
+#[tokio::test]
+async fn a_tls12_server_that_sends_nothing_after_the_handshake_is_judged_at_once() {
+    let (ca, ca_key) = certificate("Served Test CA", -30, 3650, true, None);
+    let (leaf, leaf_key) = certificate("localhost", -1, 90, false, Some((&ca, &ca_key)));
+    let port = serve_with(&[&leaf], &leaf_key, true);
+    let started = std::time::Instant::now();
+    let (status, output, evidence) =
+        run(host::tls_served_with_ca(format!("localhost:{port}"), ca.pem().as_bytes(), 30)).await;
+    assert_eq!(status, Status::Pass, "{output}");
+    assert_eq!(evidence["protocol"], "TLSv1_2");
+    // Waiting for data after the handshake would take the 5 s read timeout, past the check's own.
+    assert!(started.elapsed() < std::time::Duration::from_secs(3), "{:?}", started.elapsed());
 }

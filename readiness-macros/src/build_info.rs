@@ -6,11 +6,11 @@
 //! variable it read with `option_env!` and the git files behind `HEAD` with `include_bytes!`
 //! (in unused constants): rustc then lists them as dependencies of the crate.
 //!
-//! The tree is **dirty** when `GIT_DIRTY` says so (`true`/`1`/`yes`/`dirty`; `false`/`0`/`no`/
-//! `clean` says clean, for a CI system that exports it or a build without the `.git`
-//! directory), else when `git status --porcelain --untracked-files=no` in the crate's checkout
-//! lists a change to a tracked file (untracked files, such as a `Cargo.lock` a library does not
-//! commit, do not count), else when `cargo package` recorded `"dirty": true`; unknown
+//! The tree is **dirty** when any source says so: `GIT_DIRTY` (`true`/`1`/`yes`/`dirty`;
+//! `false`/`0`/`no`/`clean` says clean, for a CI system that exports it or a build without the
+//! `.git` directory, but never cleans a tree git sees dirty), `git status --porcelain
+//! --untracked-files=no` in the crate's checkout listing a change to a tracked file (untracked files, such as a `Cargo.lock` a library does not
+//! commit, do not count), or, without git, `cargo package` having recorded `"dirty": true`; unknown
 //! otherwise. `git status` runs with `--no-optional-locks`, so that it never rewrites the index
 //! (which would make cargo compile again). The state is the one of the last compilation of the
 //! crate: cargo compiles it again when its sources, a dependency or `HEAD` change, not when a
@@ -156,10 +156,13 @@ fn capture() -> Captured {
             non_empty_var(var).is_some_and(|value| !matches!(value.to_ascii_lowercase().as_str(), "false" | "0" | "no"))
         })
         .map(|(_, marker)| (*marker).to_owned());
-    let dirty = non_empty_var(DIRTY_VAR).and_then(|value| parse_dirty(&value)).or_else(|| {
-        let dir = manifest_dir.as_deref()?;
-        git_dirty(dir).or_else(|| vcs_info_dirty(dir))
-    });
+    // Dirty when any source says so: `GIT_DIRTY=false` cannot clean a tree git sees dirty.
+    let from_env = non_empty_var(DIRTY_VAR).and_then(|value| parse_dirty(&value));
+    let from_tree = manifest_dir.as_deref().and_then(|dir| git_dirty(dir).or_else(|| vcs_info_dirty(dir)));
+    let dirty = match (from_env, from_tree) {
+        (Some(env), Some(tree)) => Some(env || tree),
+        (env, tree) => env.or(tree),
+    };
     Captured { commit, ci, rustc: rustc_version(), dirty, tracked }
 }
 

@@ -140,7 +140,8 @@ pub(crate) fn readiness(
     let database_checks = match &database {
         Database::Sqlite(pool) => vec![db_checks::sqlite_pool(pool.clone(), 2)],
         Database::Postgres(pool) => vec![
-            db_checks::postgres_pool(pool.clone(), 5),
+            // The service writes (sign-ups): a pool on a standby or in read-only sessions is not ready.
+            db_checks::postgres_pool_read_write(pool.clone(), 5),
             db_checks::postgres_tls(pool.clone()),
             db_checks::postgres_replication(pool.clone(), 1),
             db_checks::postgres_archiving(pool.clone(), Duration::from_secs(3600)),

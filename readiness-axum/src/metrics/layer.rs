@@ -82,6 +82,11 @@ where
     }
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
+        if request.extensions().get::<crate::probes::ProbeRequest>().is_some() {
+            // An in-process probe of this service: not traffic.
+            let future = self.inner.call(request);
+            return Box::pin(future);
+        }
         // Armed before the inner call: a future dropped unpolled, or a panic inside the inner
         // service, still counts the request.
         let mut in_flight = InFlight { metrics: self.metrics.clone(), started: Instant::now(), finished: false };

@@ -202,13 +202,24 @@ impl SessionCookie {
                 .evidence("request", label)
                 .evidence("status", status.as_u16()));
         }
-        let cookies = response
+        let cookies: Vec<Cookie> = response
             .headers()
             .get_all(header::SET_COOKIE)
             .iter()
             .filter_map(|value| value.to_str().ok())
             .filter_map(Cookie::parse)
             .collect();
+        // Only a login that succeeded hands out a session: a cookie set on a refused login (an
+        // anonymous tracking id, say) proves nothing about sessions.
+        let refused = !(status.is_success() || status.is_redirection());
+        if refused && !cookies.is_empty() {
+            return Err(Outcome::fail(format!(
+                "{label} answered {} and set a cookie anyway: a cookie on a refused login is no session; give the probe credentials the login accepts",
+                status.as_u16()
+            ))
+            .evidence("request", label)
+            .evidence("status", status.as_u16()));
+        }
         Ok((status.as_u16(), cookies))
     }
 

@@ -208,7 +208,9 @@ impl Common {
 
     /// Sends one request through a clone of the router, within the request timeout, catching a
     /// panicking handler.
-    async fn send(&self, request: Request<Body>) -> Result<Response<Body>, ProbeError> {
+    async fn send(&self, mut request: Request<Body>) -> Result<Response<Body>, ProbeError> {
+        // Marked, so the request-metrics layer does not count the probes as traffic.
+        request.extensions_mut().insert(ProbeRequest);
         let label = format!("{} {}", request.method(), request.uri());
         let call = AssertUnwindSafe(self.router.clone().oneshot(request)).catch_unwind();
         match tokio::time::timeout(self.request_timeout, call).await {
@@ -482,3 +484,9 @@ mod tests {
         assert!(status_hint(StatusCode::TOO_MANY_REQUESTS).contains("client address"));
     }
 }
+
+/// The mark on every request an in-process probe sends: the request-metrics layer leaves such
+/// requests out, so probes neither count as traffic nor dilute real errors. Only this crate can
+/// make one, so no outside request can carry it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ProbeRequest;

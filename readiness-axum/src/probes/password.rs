@@ -369,9 +369,16 @@ impl PasswordPolicy {
                 "make the route's dependencies (its database, its rate limit) available to the probe, then it can \
                  tell a policy from a route that refuses everything",
             )
+        } else if self.strong.is_none() {
+            // A route that refuses everything (a wrong body template answers 422 to every
+            // request) refuses weak passwords too: without a strong one accepted, nothing is proven.
+            Outcome::cannot_tell(
+                format!("{label} refused all {tried} weak passwords, but no strong password was tried"),
+                "give the probe a strong password (`strong_password` or `strong_password_with`), so it can tell a policy from a route that refuses everything",
+            )
         } else {
-            let strong = if self.strong.is_some() { ", and accepted a strong one" } else { "" };
-            Outcome::pass().with_output(format!("{label} refused all {tried} weak passwords{strong}"))
+            Outcome::pass()
+                .with_output(format!("{label} refused all {tried} weak passwords, and accepted a strong one"))
         };
         outcome
             .observed(accepted.len(), "weak passwords accepted")

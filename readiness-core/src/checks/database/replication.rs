@@ -114,6 +114,13 @@ async fn observe(pool: &sqlx::PgPool) -> Result<Facts, sqlx::Error> {
 }
 
 fn judge(facts: Result<Facts, sqlx::Error>, min_replicas: u32, max_replay_lag: Duration) -> Outcome {
+    if min_replicas == 0 {
+        // Zero replicas is always enough: such a check proves no replication at all.
+        return Outcome::cannot_tell(
+            "a minimum of 0 replicas is met by any server",
+            "ask for at least 1 replica (`postgres_replication(pool, 1)`)",
+        );
+    }
     let senders = match facts {
         Err(error) => return Outcome::fail(format!("cannot read the replication state: {error}")),
         Ok(Facts::Standby) => {

@@ -4,7 +4,6 @@
 //! what is actually served (an ingress serving another certificate, a missing intermediate, a
 //! name that does not match).
 
-use std::io::Write;
 use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::Arc;
 use std::time::Duration;
@@ -123,7 +122,19 @@ fn host_and_port(endpoint: &str) -> Result<(String, u16), String> {
     Ok((host.to_owned(), port))
 }
 
+/// The endpoint as it may be shown: without user info (`user:password@`).
+fn shown(endpoint: &str) -> String {
+    let (scheme, rest) = endpoint.split_once("://").map_or(("", endpoint), |(scheme, rest)| (scheme, rest));
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let rest = match rest[..end].rsplit_once('@') {
+        Some((_, host)) => format!("{host}{}", &rest[end..]),
+        None => rest.to_owned(),
+    };
+    if scheme.is_empty() { rest } else { format!("{scheme}://{rest}") }
+}
+
 fn judge_endpoint(endpoint: &str, config: Arc<ClientConfig>, min_days: u32, trusted: &str) -> Outcome {
+    let endpoint = &shown(endpoint);
     let (host, port) = match host_and_port(endpoint) {
         Ok(parts) => parts,
         Err(problem) => return Outcome::fail(problem),
@@ -148,9 +159,12 @@ fn judge_endpoint(endpoint: &str, config: Arc<ClientConfig>, min_days: u32, trus
         Err(error) => return fail(format!("cannot start a TLS session: {error}")),
     };
     let mut stream = StreamOwned::new(connection, socket);
-    // The handshake, with the chain and the name verified, happens on the first I/O.
-    if let Err(error) = stream.flush().and_then(|()| stream.conn.complete_io(&mut stream.sock).map(drop)) {
-        return fail(format!("the TLS handshake with {host}:{port} failed: {error}"));
+    // The handshake (the chain and the name verified on the way), and nothing more: a server
+    // that sends nothing after it (TLS 1.2, no session tickets) must not make us wait.
+    while stream.conn.is_handshaking() {
+        if let Err(error) = stream.conn.complete_io(&mut stream.sock) {
+            return fail(format!("the TLS handshake with {host}:{port} failed: {error}"));
+        }
     }
     let Some(chain) = stream.conn.peer_certificates().filter(|chain| !chain.is_empty()) else {
         return fail(format!("{host}:{port} presented no certificate"));
@@ -185,5 +199,12 @@ mod tests {
         assert!(host_and_port("http://orders.example.com").is_err());
         assert!(host_and_port("https://:443").is_err());
         assert!(host_and_port("orders.example.com:https").is_err());
+    }
+
+    #[test]
+    fn user_info_is_never_shown() {
+        assert_eq!(super::shown("https://admin:hunter2@orders.example.com/x"), "https://orders.example.com/x");
+        assert_eq!(super::shown("admin:hunter2@orders.example.com:443"), "orders.example.com:443");
+        assert_eq!(super::shown("https://orders.example.com/a@b"), "https://orders.example.com/a@b");
     }
 }

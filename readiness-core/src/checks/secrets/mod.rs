@@ -377,7 +377,9 @@ fn judge_requirements(requirements: &[Requirement], trust: &FileTrust) -> Outcom
         }
     }
     problems.extend(reuse::problems(&read).into_iter().map(|(var, problem)| format!("{var} {problem}")));
-    let mut outcome = if problems.is_empty() {
+    let mut outcome = if requirements.is_empty() {
+        Outcome::cannot_tell("no secret is declared to this check", "add each secret with `SecretsCheck::secret`")
+    } else if problems.is_empty() {
         Outcome::pass().with_output(format!("{} secret(s) loaded and judged strong", requirements.len()))
     } else {
         Outcome::fail(problems.join("; "))
