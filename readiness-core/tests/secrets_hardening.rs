@@ -309,6 +309,11 @@ fn an_injected_file_on_a_private_tmpfs_passes_only_in_a_trusted_directory() {
     let said = one(&[&format!("secret=T_API_KEY;trust_dir={dir}")], &env);
     assert_eq!(said.status, "fail", "{said:?}");
     assert!(said.output.contains("a directory others may write to"), "{}", said.output);
+    // A shared directory with the sticky bit (as `/dev/shm` itself) is no better.
+    std::fs::set_permissions(&injected.0, std::fs::Permissions::from_mode(0o1777)).unwrap();
+    let said = one(&[&format!("secret=T_API_KEY;trust_dir={dir}")], &env);
+    assert_eq!(said.status, "fail", "{said:?}");
+    assert!(said.output.contains("a directory others may write to"), "{}", said.output);
 }
 
 fn random_key(len: usize) -> Vec<u8> {

@@ -116,7 +116,9 @@ fn check_file(path: &Path, trust: &FileTrust) -> Result<Option<String>, String> 
     let parent = path.canonicalize().ok().and_then(|file| file.parent().map(Path::to_path_buf));
     let open_parent = parent.as_deref().and_then(|dir| {
         let mode = std::fs::metadata(dir).ok()?.permissions().mode();
-        (mode & 0o002 != 0 && mode & 0o1000 == 0).then(|| dir.to_path_buf())
+        // Sticky or not: in a shared directory (`/dev/shm`, `/tmp`) any user can make a file
+        // that reads like the secret, or a `..data` layout that looks like a secret volume.
+        (mode & 0o002 != 0).then(|| dir.to_path_buf())
     });
     match (reason, in_memory) {
         (Some(_), true) if open_parent.is_some() => Err(format!(

@@ -56,8 +56,8 @@
 //! * **Mounted secret volumes.** Kubernetes mounts a secret volume with mode `0644` unless told
 //!   otherwise, and an injector (Vault agent, a CSI driver) may write `0644` files into a
 //!   directory only the pod mounts. Such a file is accepted, never by default, when it is not
-//!   writable by others, the directory it resolves into is not writable by others (unless
-//!   sticky), it lies on a memory filesystem (`tmpfs`, `ramfs`: a secret volume is one; a
+//!   writable by others, the directory it resolves into is not writable by others (sticky or
+//!   not: a shared `/dev/shm` is refused), it lies on a memory filesystem (`tmpfs`, `ramfs`: a secret volume is one; a
 //!   ConfigMap volume or a disk is not), and either
 //!   - the check trusts Kubernetes volumes ([`SecretsCheck::trust_mounted_secret_dirs`]) and
 //!     the file is reached through the volume's `..data` symbolic link, or
