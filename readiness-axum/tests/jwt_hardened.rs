@@ -673,3 +673,17 @@ async fn keys_that_cannot_be_used_fail() {
         assert_nothing_secret(&result);
     }
 }
+
+#[tokio::test]
+async fn a_skipped_forgery_is_never_a_pass() {
+    // The same correct service; the probe is told to leave one forgery out: what was not tried
+    // is not proven refused.
+    let probe = rsa_probe(app(Service::new(Keys::Rsa, Flaw::None))).skip(Forgery::UnknownCrit);
+    let result = run(probe).await;
+    assert_status(&result, Status::Warn);
+    assert!(
+        result.outcome.output.as_deref().unwrap_or_default().contains("unknown-crit (skipped)"),
+        "{:?}",
+        result.outcome
+    );
+}

@@ -216,10 +216,13 @@ impl JwtValidation {
         let who = if single { request.to_owned() } else { format!("{request} each") };
         let outcome = if !failures.is_empty() {
             Outcome::fail(failures.join("; "))
-        } else if !unconfigured.is_empty() {
+        } else if !unconfigured.is_empty() || !self.skip.is_empty() {
+            // A forgery left out is a forgery not proven refused: never a pass.
+            let mut untried: Vec<String> = unconfigured.to_vec();
+            untried.extend(self.skip.iter().map(|forgery| format!("{forgery} (skipped)")));
             Outcome::warn(format!(
                 "{who} accepted the valid token and refused {refused} forged ones, but could not try {}",
-                list(unconfigured)
+                list(&untried)
             ))
         } else if self.key.is_none() && (self.audience.is_none() || self.issuer.is_none()) {
             let missing = match (&self.audience, &self.issuer) {
