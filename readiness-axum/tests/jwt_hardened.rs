@@ -11,9 +11,12 @@
 //! tokens, key files named by `kid`, a key looked up with SQL in the real PostgreSQL on
 //! 127.0.0.1:5432 (skipped with a line when none answers), or read with a shell command.
 
+mod support;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
+use support::{assert_status, output};
 
 use axum::Router;
 use axum::http::header::AUTHORIZATION;
@@ -349,18 +352,6 @@ fn hmac_probe(router: Router) -> JwtValidation {
 async fn run(probe: JwtValidation) -> CheckResult {
     let builder = readiness_core::testing::builder().deadline(Duration::from_secs(90));
     readiness_core::testing::run_check_in(builder, probe.check()).await
-}
-
-fn output(result: &CheckResult) -> &str {
-    result.outcome.output.as_deref().unwrap_or_default()
-}
-
-fn assert_status(result: &CheckResult, status: Status) {
-    assert_eq!(
-        result.status, status,
-        "{}: {:?}\nevidence: {:#?}",
-        result.name, result.outcome.output, result.outcome.evidence
-    );
 }
 
 /// Neither a key, a PEM body nor a token in what the probe reports.

@@ -3,9 +3,12 @@
 //! passes and leaves exactly one account per run, whose password nobody knows; a sign-up whose
 //! database is down cannot be told from one that refuses everything.
 
+mod support;
+
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use support::{assert_status, output};
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -115,14 +118,6 @@ fn probe(router: Router) -> PasswordPolicy {
 
 async fn run(probe: PasswordPolicy) -> CheckResult {
     readiness_core::testing::run_check(probe.check()).await
-}
-
-fn output(result: &CheckResult) -> &str {
-    result.outcome.output.as_deref().unwrap_or_default()
-}
-
-fn assert_status(result: &CheckResult, status: Status) {
-    assert_eq!(result.status, status, "{:?}\nevidence: {:#?}", result.outcome.output, result.outcome.evidence);
 }
 
 #[tokio::test]

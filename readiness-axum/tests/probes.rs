@@ -3,10 +3,13 @@
 //! registration with a zxcvbn policy. Every probe passes on a correct setup and fails (with an
 //! output that says why) on a seeded misconfiguration.
 
+mod support;
+
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
+use support::{assert_status, evidence, output, run};
 
 use axum::Router;
 use axum::extract::Request;
@@ -19,7 +22,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use readiness_axum::probes::{Cors, JwtValidation, PasswordPolicy, RateLimit, SecurityHeaders, SessionCookie};
-use readiness_core::{CheckRegistration, CheckResult, Status};
+use readiness_core::Status;
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use tower_governor::GovernorLayer;
@@ -307,27 +310,6 @@ fn app(setup: &Setup) -> Router {
         ));
     }
     router
-}
-
-/// Runs one probe through a real `Readiness` and returns its result.
-async fn run(registration: CheckRegistration) -> CheckResult {
-    readiness_core::testing::run_check(registration).await
-}
-
-fn output(result: &CheckResult) -> &str {
-    result.outcome.output.as_deref().unwrap_or_default()
-}
-
-fn evidence(result: &CheckResult) -> String {
-    format!("{:?}", result.outcome.evidence)
-}
-
-fn assert_status(result: &CheckResult, status: Status) {
-    assert_eq!(
-        result.status, status,
-        "{}: {:?}\nevidence: {:#?}",
-        result.name, result.outcome.output, result.outcome.evidence
-    );
 }
 
 fn secret() -> SecretString {

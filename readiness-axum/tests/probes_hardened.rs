@@ -5,9 +5,12 @@
 //! a fixed, guessable or sequential session id, an over-broad `Domain`, a month-long session)
 //! is seeded for real and must not pass; the correct setup next to it still passes.
 
+mod support;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use support::{assert_status, evidence, output, run};
 
 use axum::Router;
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, HOST, SET_COOKIE};
@@ -15,30 +18,9 @@ use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use readiness_axum::probes::{Cors, SecurityHeaders, SessionCookie};
-use readiness_core::{CheckRegistration, CheckResult, Status};
+use readiness_core::{CheckResult, Status};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
-
-/// Runs one probe through a real `Readiness` and returns its result.
-async fn run(registration: CheckRegistration) -> CheckResult {
-    readiness_core::testing::run_check(registration).await
-}
-
-fn output(result: &CheckResult) -> &str {
-    result.outcome.output.as_deref().unwrap_or_default()
-}
-
-fn evidence(result: &CheckResult) -> String {
-    format!("{:?}", result.outcome.evidence)
-}
-
-fn assert_status(result: &CheckResult, status: Status) {
-    assert_eq!(
-        result.status, status,
-        "{}: {:?}\nevidence: {:#?}",
-        result.name, result.outcome.output, result.outcome.evidence
-    );
-}
 
 // ----- security headers ----------------------------------------------------------------------
 

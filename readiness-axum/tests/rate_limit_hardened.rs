@@ -4,7 +4,10 @@
 //! keyed on the peer address, and one that trusts `X-Forwarded-For` only from its proxies'
 //! addresses, pass.
 
+mod support;
+
 use std::net::{IpAddr, SocketAddr};
+use support::{assert_status, output};
 
 use axum::Router;
 use axum::extract::ConnectInfo;
@@ -112,14 +115,6 @@ impl KeyExtractor for TrustedProxiesOnly {
 
 async fn run(probe: RateLimit) -> CheckResult {
     readiness_core::testing::run_check(probe.check()).await
-}
-
-fn output(result: &CheckResult) -> &str {
-    result.outcome.output.as_deref().unwrap_or_default()
-}
-
-fn assert_status(result: &CheckResult, status: Status) {
-    assert_eq!(result.status, status, "{:?}\nevidence: {:#?}", result.outcome.output, result.outcome.evidence);
 }
 
 /// The failure for a limiter that `header` (or `headers`) lets a client out of.
