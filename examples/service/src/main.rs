@@ -39,6 +39,8 @@ async fn main() -> ExitCode {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
+    // A panic message goes to stderr past the subscriber: mask it too.
+    readiness_core::masking::install_panic_hook();
     match run().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

@@ -45,12 +45,16 @@ pub use values::{MARKER, MIN_SECRET_LEN, Masker, bound, global, mask, register_s
 #[cfg(feature = "log-masking")]
 mod canary;
 #[cfg(feature = "log-masking")]
+mod panic;
+#[cfg(feature = "log-masking")]
 mod patterns;
 #[cfg(feature = "log-masking")]
 mod writer;
 
 #[cfg(feature = "log-masking")]
-pub use canary::canary_check;
+pub use canary::{canary_check, canary_check_every};
+#[cfg(feature = "log-masking")]
+pub use panic::install_panic_hook;
 #[cfg(feature = "log-masking")]
 pub use patterns::{SENSITIVE_FIELDS, mask_bytes, mask_line};
 #[cfg(feature = "log-masking")]
