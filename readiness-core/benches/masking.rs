@@ -121,7 +121,46 @@ fn masking_throughput(c: &mut Criterion) {
     let _ = std::fs::remove_file(path);
 }
 
+/// The ten events as the formatter writes them, one line each.
+fn formatted_events() -> Vec<Vec<u8>> {
+    #[derive(Clone, Default)]
+    struct Lines(std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>);
+    impl io::Write for Lines {
+        fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().push(bytes.to_vec());
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+    let lines = Lines::default();
+    let writer = lines.clone();
+    tracing::subscriber::with_default(formatter(move || writer.clone()), || log_realistic_events(42));
+    lines.0.lock().unwrap().clone()
+}
+
 fn mask_one_line(c: &mut Criterion) {
+    let events = formatted_events();
+    let mut group = c.benchmark_group("mask_bytes");
+    group.throughput(Throughput::Elements(events.len() as u64));
+    group.bench_function("the 10 realistic events, formatted", |b| {
+        b.iter(|| {
+            events
+                .iter()
+                .map(|line| readiness_core::masking::mask_bytes(std::hint::black_box(line)).len())
+                .sum::<usize>()
+        })
+    });
+    for (index, line) in events.iter().enumerate() {
+        if std::env::var_os("PER_LINE").is_some() {
+            group.bench_function(format!("line {index} ({} bytes)", line.len()), |b| {
+                b.iter(|| readiness_core::masking::mask_bytes(std::hint::black_box(line)).len())
+            });
+        }
+    }
+    group.finish();
+
     let line = "2026-11-23T10:00:00.123456Z  INFO example_service: request completed method=\"GET\" path=\"/api/orders\" status=200 latency_ms=3 request_id=42\n";
     let mut group = c.benchmark_group("mask_line");
     group.throughput(Throughput::Bytes(line.len() as u64));
@@ -131,5 +170,27 @@ fn mask_one_line(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, masking_throughput, mask_one_line);
+/// DESIGN §9: adversarial lines mask in time linear in their length, per byte within 2 × a
+/// benign line's. Each 64 KiB line repeats one piece of `tests/data/masking-adversarial.jsonl`
+/// (the linearity test reads the same file); the benign line repeats realistic events.
+fn adversarial_lines(c: &mut Criterion) {
+    const LEN: usize = 64 * 1024;
+    let repeated = |piece: &[u8]| -> Vec<u8> { piece.iter().copied().cycle().take(LEN).collect() };
+    let benign = repeated(&formatted_events().concat());
+    let mut group = c.benchmark_group("adversarial lines, 64 KiB");
+    group.throughput(Throughput::Bytes(LEN as u64));
+    group.bench_function("benign: the 10 realistic events repeated", |b| {
+        b.iter(|| readiness_core::masking::mask_bytes(std::hint::black_box(&benign)).len())
+    });
+    for line in include_str!("../tests/data/masking-adversarial.jsonl").lines() {
+        let case: serde_json::Value = serde_json::from_str(line).unwrap();
+        let text = repeated(case["piece"].as_str().unwrap().as_bytes());
+        group.bench_function(case["what"].as_str().unwrap(), |b| {
+            b.iter(|| readiness_core::masking::mask_bytes(std::hint::black_box(&text)).len())
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, masking_throughput, mask_one_line, adversarial_lines);
 criterion_main!(benches);

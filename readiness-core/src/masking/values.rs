@@ -1,11 +1,16 @@
 //! The value registry: the secrets the service loaded, and the index that finds them.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, RwLock};
 
 use aho_corasick::{AhoCorasick, MatchKind};
+
+use super::{url, variants};
 
 /// What every masked value is replaced with.
 pub const MARKER: &str = "[REDACTED]";
@@ -25,9 +30,27 @@ impl std::fmt::Debug for Redacted {
 }
 
 /// A set of secret values and the index that finds them.
-#[derive(Default)]
 pub struct Masker {
     compiled: RwLock<Arc<Compiled>>,
+    /// Told apart from every other masker of the process, for [`CACHED`].
+    id: u64,
+    /// Bumped after each change of `compiled`: a thread's cached index is current while this
+    /// has not moved.
+    generation: AtomicU64,
+}
+
+impl Default for Masker {
+    fn default() -> Self {
+        static IDS: AtomicU64 = AtomicU64::new(0);
+        Self { compiled: RwLock::default(), id: IDS.fetch_add(1, Ordering::Relaxed), generation: AtomicU64::new(0) }
+    }
+}
+
+thread_local! {
+    /// The index a thread last used, with the masker and generation it came from. Taking the
+    /// read lock costs two atomic read-modify-writes on a line shared by every logging thread;
+    /// checking the generation costs one plain load.
+    static CACHED: RefCell<Option<(u64, u64, Arc<Compiled>)>> = const { RefCell::new(None) };
 }
 
 /// Byte length of the grams that index long values.
@@ -45,40 +68,78 @@ const LONG_VALUE: usize = 12;
 struct Sampled {
     step: usize,
     filter: Box<[u64]>,
-    grams: HashMap<u32, Vec<(usize, usize)>>,
+    grams: HashMap<u32, Vec<(usize, usize)>, BuildHasherDefault<GramHasher>>,
+}
+
+/// Hashes a gram with one multiplication: grams are looked up on the masker's hot path, and
+/// they come from the service's own secrets, not from an attacker who could aim at collisions
+/// (SipHash, the default, costs more than the rest of the lookup).
+#[derive(Default)]
+struct GramHasher(u64);
+
+impl Hasher for GramHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(byte)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_u32(&mut self, gram: u32) {
+        // The high half of the product depends on every bit of the gram; fold it into the low
+        // bits, which pick the bucket.
+        let product = u64::from(gram).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 = product ^ (product >> 32);
+    }
 }
 
 fn gram_at(bytes: &[u8], at: usize) -> u32 {
     u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
 }
 
-fn filter_slot(gram: u32) -> (usize, u64) {
-    let hash = (gram.wrapping_mul(0x9E37_79B1) >> 16) as usize;
-    (hash / 64, 1 << (hash % 64))
+/// The word and the two bits of `gram` in a filter of `words` words (a power of two): two bits
+/// in one word take one memory access and let through far fewer grams than one bit.
+fn filter_slot(gram: u32, words: usize) -> (usize, u64) {
+    let hash = u64::from(gram).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let word = (hash >> 40) as usize & (words - 1);
+    (word, (1 << (hash & 63)) | (1 << ((hash >> 6) & 63)))
 }
 
 impl Sampled {
     fn new(values: &[String]) -> Option<Self> {
         let shortest = values.iter().map(String::len).filter(|len| *len >= LONG_VALUE).min()?;
-        let mut filter = vec![0_u64; 1024].into_boxed_slice();
-        let mut grams: HashMap<u32, Vec<(usize, usize)>> = HashMap::new();
+        let step = shortest - GRAM + 1;
+        // An occurrence of a value holds a sampled position within its first `step` bytes, so
+        // only the grams starting there need indexing.
+        let indexed = |value: &String| (value.len() - GRAM + 1).min(step);
+        let gram_count: usize = values.iter().filter(|value| value.len() >= LONG_VALUE).map(indexed).sum();
+        // About eight bits per gram, so that few sampled grams of ordinary text need the exact
+        // lookup (a few percent), and small enough to stay in the first-level cache between log lines (a
+        // write system call evicts much of it; a 64 KiB filter cost a tenth of the throughput of
+        // a formatter writing to a file): 8 to 128 KiB.
+        let words = (gram_count * 8 / 64).next_power_of_two().clamp(1024, 16 * 1024);
+        let mut filter = vec![0_u64; words].into_boxed_slice();
+        let mut grams: HashMap<u32, Vec<(usize, usize)>, BuildHasherDefault<GramHasher>> = HashMap::default();
         for (index, value) in values.iter().enumerate().filter(|(_, value)| value.len() >= LONG_VALUE) {
-            for offset in 0..=value.len() - GRAM {
+            for offset in 0..indexed(value) {
                 let gram = gram_at(value.as_bytes(), offset);
-                let (word, bit) = filter_slot(gram);
+                let (word, bit) = filter_slot(gram, words);
                 filter[word] |= bit;
                 grams.entry(gram).or_default().push((index, offset));
             }
         }
-        Some(Self { step: shortest - GRAM + 1, filter, grams })
+        Some(Self { step, filter, grams })
     }
 
     fn find(&self, values: &[String], text: &[u8], ranges: &mut Vec<Range<usize>>) {
         let mut at = 0;
         while at + GRAM <= text.len() {
             let gram = gram_at(text, at);
-            let (word, bit) = filter_slot(gram);
-            if self.filter[word] & bit != 0 {
+            let (word, bit) = filter_slot(gram, self.filter.len());
+            if self.filter[word] & bit == bit {
                 for &(index, offset) in self.grams.get(&gram).into_iter().flatten() {
                     let value = values[index].as_bytes();
                     let Some(start) = at.checked_sub(offset) else { continue };
@@ -94,6 +155,9 @@ impl Sampled {
 
 #[derive(Default)]
 struct Compiled {
+    /// The values as registered.
+    registered: Vec<String>,
+    /// The registered values and every other form they take in text (see [`super::variants`]).
     values: Vec<String>,
     /// The values shorter than [`LONG_VALUE`].
     short: Option<AhoCorasick>,
@@ -101,13 +165,24 @@ struct Compiled {
 }
 
 impl Compiled {
-    fn new(values: Vec<String>) -> Self {
+    fn new(registered: Vec<String>) -> Self {
+        let (mut values, mut seen) = (Vec::new(), HashSet::new());
+        for value in &registered {
+            push_with_forms(&mut values, &mut seen, value);
+            // A URL's password is masked on its own too: a URL is often logged in parts.
+            if let Some(password) = url::password(value) {
+                push_with_forms(&mut values, &mut seen, password);
+                if let Ok(decoded) = percent_encoding::percent_decode_str(password).decode_utf8() {
+                    push_with_forms(&mut values, &mut seen, &decoded);
+                }
+            }
+        }
         let short_values = values.iter().filter(|value| value.len() < LONG_VALUE).collect::<Vec<_>>();
         let short = (!short_values.is_empty())
             .then(|| AhoCorasick::builder().match_kind(MatchKind::Standard).build(short_values).ok())
             .flatten();
         let long = Sampled::new(&values);
-        Self { values, short, long }
+        Self { registered, values, short, long }
     }
 
     fn find_ranges(&self, text: &[u8], ranges: &mut Vec<Range<usize>>) {
@@ -117,6 +192,15 @@ impl Compiled {
         }
         if let Some(long) = &self.long {
             long.find(&self.values, text, ranges);
+        }
+    }
+}
+
+/// Adds `value` and its other forms to `values`, each once, none shorter than [`MIN_SECRET_LEN`].
+fn push_with_forms(values: &mut Vec<String>, seen: &mut HashSet<String>, value: &str) {
+    for form in std::iter::once(value.to_owned()).chain(variants::encoded_forms(value)) {
+        if form.len() >= MIN_SECRET_LEN && seen.insert(form.clone()) {
+            values.push(form);
         }
     }
 }
@@ -163,17 +247,18 @@ impl Masker {
             return;
         }
         let mut guard = self.compiled.write().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if guard.values.iter().any(|known| known == value) {
+        if guard.registered.iter().any(|known| known == value) {
             return;
         }
-        let mut values = guard.values.clone();
-        values.push(value.to_owned());
-        *guard = Arc::new(Compiled::new(values));
+        let mut registered = guard.registered.clone();
+        registered.push(value.to_owned());
+        *guard = Arc::new(Compiled::new(registered));
+        self.generation.fetch_add(1, Ordering::Release);
     }
 
     /// How many values are registered.
     pub fn len(&self) -> usize {
-        self.snapshot().values.len()
+        self.snapshot().registered.len()
     }
 
     /// Whether no value is registered.
@@ -205,7 +290,25 @@ impl Masker {
     /// Appends the byte ranges of every registered value in `haystack` to `ranges`. Reads under
     /// the lock rather than cloning the `Arc`: this is the log masker's hot path.
     pub(crate) fn find_ranges(&self, haystack: &[u8], ranges: &mut Vec<Range<usize>>) {
-        self.compiled.read().unwrap_or_else(|poisoned| poisoned.into_inner()).find_ranges(haystack, ranges);
+        let generation = self.generation.load(Ordering::Acquire);
+        let done = CACHED.try_with(|cached| {
+            let Ok(mut cached) = cached.try_borrow_mut() else { return false };
+            match &*cached {
+                Some((id, seen, compiled)) if *id == self.id && *seen == generation => {
+                    compiled.find_ranges(haystack, ranges);
+                }
+                _ => {
+                    let compiled = self.snapshot();
+                    compiled.find_ranges(haystack, ranges);
+                    *cached = Some((self.id, generation, compiled));
+                }
+            }
+            true
+        });
+        // During thread teardown the cache is gone: read under the lock.
+        if done != Ok(true) {
+            self.snapshot().find_ranges(haystack, ranges);
+        }
     }
 
     fn snapshot(&self) -> Arc<Compiled> {

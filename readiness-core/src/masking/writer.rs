@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use tracing_subscriber::fmt::MakeWriter;
 
 use super::canary::observe_canary;
-use super::patterns::mask_bytes;
+use super::scan::mask_bytes;
 
 /// Wraps any [`MakeWriter`] so that everything written through it is masked.
 ///
@@ -54,44 +54,51 @@ impl<'a, M: MakeWriter<'a>> MakeWriter<'a> for MaskingWriter<M> {
     }
 }
 
-/// The writer of [`MaskingWriter`]. `tracing-subscriber`'s formatters write each event with
-/// one `write_all` of a whole line, which is masked and passed on without a copy; a writer used
-/// piecemeal buffers the pieces and masks them together on flush or drop, so a secret cut in
-/// two by the writes is still found.
+/// The writer of [`MaskingWriter`], made for one event. Whatever the formatter writes is
+/// gathered and masked as one text when the writer is dropped (the event is complete), so a
+/// secret cut in two by the writes, or a key on one line and its private key on the next, is
+/// still found. `flush` passes on the complete lines gathered so far and keeps the rest.
 pub struct MaskedWrite<W: Write> {
     inner: W,
     buffer: Vec<u8>,
 }
 
+thread_local! {
+    /// The buffer of the last writer dropped on this thread: one allocation per thread rather
+    /// than one per event.
+    static SPARE: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// A buffer kept for the next event is given back only while it is small: one huge event must
+/// not pin its memory for the life of the thread.
+const MAX_SPARE: usize = 64 * 1024;
+
 impl<W: Write> MaskedWrite<W> {
-    fn emit(&mut self) -> io::Result<()> {
-        if self.buffer.is_empty() {
+    fn emit(&mut self, len: usize) -> io::Result<()> {
+        if len == 0 {
             return Ok(());
         }
-        let result = write_masked(&mut self.inner, &self.buffer);
-        self.buffer.clear();
+        let masked = mask_bytes(&self.buffer[..len]);
+        observe_canary(&masked);
+        let result = self.inner.write_all(&masked);
+        drop(masked);
+        self.buffer.drain(..len);
         result
     }
 }
 
-fn write_masked(inner: &mut impl Write, text: &[u8]) -> io::Result<()> {
-    let masked = mask_bytes(text);
-    observe_canary(&masked);
-    inner.write_all(&masked)
-}
-
 impl<W: Write> Write for MaskedWrite<W> {
     fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        if self.buffer.is_empty() && bytes.ends_with(b"\n") {
-            write_masked(&mut self.inner, bytes)?;
-        } else {
-            self.buffer.extend_from_slice(bytes);
+        if self.buffer.capacity() == 0 {
+            self.buffer = SPARE.with(std::cell::Cell::take);
         }
+        self.buffer.extend_from_slice(bytes);
         Ok(bytes.len())
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.emit()?;
+        let complete = self.buffer.iter().rposition(|&byte| byte == b'\n').map_or(0, |newline| newline + 1);
+        self.emit(complete)?;
         self.inner.flush()
     }
 }
@@ -99,7 +106,13 @@ impl<W: Write> Write for MaskedWrite<W> {
 impl<W: Write> Drop for MaskedWrite<W> {
     fn drop(&mut self) {
         // Nothing to report a write error to; the event is lost as it would be unmasked.
-        let _ = self.emit();
+        let _ = self.emit(self.buffer.len());
+        let mut buffer = std::mem::take(&mut self.buffer);
+        if buffer.capacity() <= MAX_SPARE {
+            buffer.clear();
+            // During thread teardown the slot may be gone; the buffer is then simply freed.
+            let _ = SPARE.try_with(|spare| spare.set(buffer));
+        }
     }
 }
 

@@ -1,0 +1,172 @@
+//! The scan that finds what to mask in log text, in one pass over the line.
+//!
+//! One SIMD multi-literal search (Teddy, from `aho-corasick`) finds every place where something
+//! may need masking: the word stems of sensitive field names (`pass`, `secret`, `token`, `key`, …
+//! in three casings), the anchors of the default patterns, and `://`. Each hit is judged where it
+//! is, with work bounded by what it reads for the first time, so a line costs time linear in its
+//! length however it repeats a trigger; a line without a hit (most lines) costs the search and
+//! the registered-value index lookups (see [`super::values`]) and nothing else.
+
+use std::borrow::Cow;
+use std::ops::Range;
+use std::sync::LazyLock;
+
+use aho_corasick::{AhoCorasick, MatchKind, packed};
+
+use super::fields::{name_around, sensitivity, separator_after, value_after};
+use super::patterns::{ANCHORS, Pattern, Progress};
+use super::{url, values};
+
+/// What a search hit is.
+#[derive(Clone, Copy)]
+enum Trigger {
+    /// A word stem of a sensitive field name.
+    Name,
+    /// The anchor of a default pattern.
+    Pattern(Pattern),
+    /// `://`: a URL's user-info may follow.
+    Url,
+}
+
+/// The stems every sensitive name contains (see [`super::fields`]), each searched lowercase,
+/// capitalised and upper-case: `password`, `dbPassword`, `PASSWORD`.
+const NAME_STEMS: &[&str] = &["pass", "pwd", "secret", "token", "auth", "cookie", "cred", "key", "session", "jwt"];
+
+/// Either Teddy itself or, on a CPU without the SIMD it needs, an automaton.
+enum Searcher {
+    Packed(packed::Searcher),
+    Automaton(AhoCorasick),
+}
+
+struct Scanner {
+    searcher: Searcher,
+    triggers: Vec<Trigger>,
+}
+
+static SCANNER: LazyLock<Scanner> = LazyLock::new(|| {
+    let mut literals: Vec<String> = Vec::new();
+    let mut triggers = Vec::new();
+    for stem in NAME_STEMS {
+        let capitalised = format!("{}{}", stem[..1].to_ascii_uppercase(), &stem[1..]);
+        for form in [stem.to_string(), capitalised, stem.to_ascii_uppercase()] {
+            literals.push(form);
+            triggers.push(Trigger::Name);
+        }
+    }
+    for (anchor, pattern) in ANCHORS {
+        literals.push((*anchor).to_owned());
+        triggers.push(Trigger::Pattern(*pattern));
+    }
+    literals.push("://".to_owned());
+    triggers.push(Trigger::Url);
+    let packed = packed::Config::new().match_kind(packed::MatchKind::LeftmostFirst).builder().extend(&literals).build();
+    let searcher = match packed {
+        Some(searcher) => Searcher::Packed(searcher),
+        None => Searcher::Automaton(
+            AhoCorasick::builder()
+                .match_kind(MatchKind::LeftmostFirst)
+                .build(&literals)
+                .expect("the masking triggers are valid literals"),
+        ),
+    };
+    Scanner { searcher, triggers }
+});
+
+impl Scanner {
+    fn for_each_hit(&self, text: &[u8], mut hit: impl FnMut(Trigger, Range<usize>)) {
+        match &self.searcher {
+            Searcher::Packed(searcher) => {
+                for found in searcher.find_iter(text) {
+                    hit(self.triggers[found.pattern().as_usize()], found.range());
+                }
+            }
+            Searcher::Automaton(automaton) => {
+                for found in automaton.find_iter(text) {
+                    hit(self.triggers[found.pattern().as_usize()], found.range());
+                }
+            }
+        }
+    }
+}
+
+/// What the scan of one text has read so far: each judgement starts where the last one of its
+/// kind stopped reading, so no byte is read twice for the same purpose.
+#[derive(Default)]
+struct Scan {
+    patterns: Progress,
+    /// The end of the last field name judged.
+    names_until: usize,
+    /// The end of the last sensitive value found: a field named inside it is part of it.
+    values_until: usize,
+    /// The last authority read after a `://`: its start, end, and the end of its user-info.
+    authority: Option<(usize, usize, Option<usize>)>,
+}
+
+impl Scan {
+    fn field(&mut self, text: &[u8], stem: Range<usize>) -> Option<Range<usize>> {
+        if stem.start < self.names_until || stem.start < self.values_until {
+            return None;
+        }
+        let name = name_around(text, stem)?;
+        self.names_until = name.end;
+        // The separator first: most stems stand in prose, not before one, and it costs less.
+        let separator = separator_after(text, name.end)?;
+        let how = sensitivity(&text[name.clone()])?;
+        let value = value_after(text, separator, how)?;
+        self.values_until = value.end;
+        Some(value)
+    }
+
+    fn url_password(&mut self, text: &[u8], at: usize) -> Option<Range<usize>> {
+        // Every `://` inside one authority shares its end and its last `@`: read them once.
+        let info_end = match self.authority {
+            Some((start, end, info_end)) if start <= at && at <= end => info_end.filter(|info_end| *info_end >= at),
+            _ => {
+                let end = url::authority_end(text, at);
+                let info_end = url::user_info_end(text, at, end);
+                self.authority = Some((at, end, info_end));
+                info_end
+            }
+        }?;
+        url::password_in(text, at, info_end)
+    }
+}
+
+/// The byte ranges of `text` to mask: sensitive field values, URL passwords, default patterns
+/// and registered secrets (in any order, possibly overlapping).
+fn find_ranges(text: &[u8], ranges: &mut Vec<Range<usize>>) {
+    let mut scan = Scan::default();
+    SCANNER.for_each_hit(text, |trigger, found| {
+        let range = match trigger {
+            Trigger::Name => scan.field(text, found),
+            Trigger::Pattern(pattern) => scan.patterns.find(text, pattern, found),
+            Trigger::Url => scan.url_password(text, found.end),
+        };
+        ranges.extend(range);
+    });
+    values::global().find_ranges(text, ranges);
+}
+
+/// Masks a piece of log output given as bytes (it need not be UTF-8): sensitive field values,
+/// registered secrets and default patterns are each replaced by [`MARKER`](super::MARKER).
+/// Borrowed when nothing matched, which is the common case and allocates nothing.
+pub fn mask_bytes(text: &[u8]) -> Cow<'_, [u8]> {
+    let mut ranges = Vec::new();
+    find_ranges(text, &mut ranges);
+    match values::replace_ranges(text, &mut ranges) {
+        None => Cow::Borrowed(text),
+        Some(masked) => Cow::Owned(masked),
+    }
+}
+
+/// Masks one piece of log text: sensitive field values, registered secrets, default patterns.
+pub fn mask_line(text: &str) -> Cow<'_, str> {
+    match mask_bytes(text.as_bytes()) {
+        Cow::Borrowed(_) => Cow::Borrowed(text),
+        // Every range starts and ends at an ASCII byte or a registered (UTF-8) value, so the
+        // result is UTF-8; the lossy path is only a guard.
+        Cow::Owned(bytes) => Cow::Owned(
+            String::from_utf8(bytes).unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned()),
+        ),
+    }
+}
