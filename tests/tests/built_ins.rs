@@ -117,6 +117,8 @@ async fn a_fresh_start_verifies_the_runtime_controls_and_no_secret_leaks_anywher
     assert!(status.success());
     let (_, logs) = service.wait_for_exit(Duration::from_secs(10)).expect("exits after SIGTERM");
     assert!(logs.contains("example-service started"), "{logs}");
+    // A sensitive-named boolean is no secret: the log says what it means (issue 10).
+    assert!(logs.contains("details_token=true"), "{logs}");
     for secret in [STRONG_JWT_SECRET, TOKEN, ATTESTATION_KEY] {
         assert!(!logs.contains(secret), "the logs leak a secret:\n{logs}");
     }

@@ -298,8 +298,9 @@ fn skip_blanks(text: &[u8], mut at: usize) -> usize {
     }
 }
 
-/// The name around the trigger `stem` (a sensitive word's bytes): its start and end.
-pub(super) fn name_around(text: &[u8], stem: Range<usize>) -> Option<Range<usize>> {
+/// The name around the trigger `stem` (a sensitive word's bytes): its start and end; or, when
+/// the name bytes run on past [`MAX_NAME`], how far they were read.
+pub(super) fn name_around(text: &[u8], stem: Range<usize>) -> Result<Range<usize>, usize> {
     let mut start = stem.start;
     while start > 0 && stem.start - start < MAX_NAME && is_name_byte(text[start - 1]) {
         start -= 1;
@@ -316,11 +317,11 @@ pub(super) fn name_around(text: &[u8], stem: Range<usize>) -> Option<Range<usize
     let mut end = stem.end;
     while end < text.len() && is_name_byte(text[end]) {
         if end - stem.end >= MAX_NAME {
-            return None;
+            return Err(end);
         }
         end += 1;
     }
-    Some(start..end)
+    Ok(start..end)
 }
 
 /// The separator (`=` or `:`) after the name ending at `name_end`, past a closing quote, blanks

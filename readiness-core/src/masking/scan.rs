@@ -107,7 +107,14 @@ impl Scan {
         if stem.start < self.names_until || stem.start < self.values_until {
             return None;
         }
-        let name = name_around(text, stem)?;
+        let name = match name_around(text, stem) {
+            Ok(name) => name,
+            // A run of name bytes too long to be a name: a stem inside it would read it again.
+            Err(read_until) => {
+                self.names_until = read_until;
+                return None;
+            }
+        };
         self.names_until = name.end;
         // The separator first: most stems stand in prose, not before one, and it costs less.
         let separator = separator_after(text, name.end)?;
