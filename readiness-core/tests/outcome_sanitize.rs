@@ -110,10 +110,10 @@ async fn evidence_is_capped_with_an_entry_saying_how_many_were_left_out() {
         outcome = outcome.evidence(format!("row_{index:04}"), format!("value {index} {SECRET}"));
     }
     let outcome = reported(outcome).await;
-    assert_eq!(outcome.evidence.len(), 32, "{:?}", outcome.evidence.keys().collect::<Vec<_>>());
+    assert_eq!(outcome.evidence.len(), 128, "{:?}", outcome.evidence.keys().collect::<Vec<_>>());
     assert_eq!(
         outcome.evidence.get("evidence_left_out").map(String::as_str),
-        Some("969 more entries left out (at most 32 are kept)")
+        Some("873 more entries left out (at most 128 are kept)")
     );
     assert_eq!(outcome.evidence.get("row_0000").map(String::as_str), Some("value 0 [REDACTED]"));
     assert!(!shown(&outcome).contains(SECRET));

@@ -66,10 +66,11 @@ impl Engine {
     }
 }
 
-/// The most evidence entries a result keeps: past it, the first 31 (in key order) and one more,
+/// The most evidence entries a result keeps: past it, the first 127 (in key order) and one more,
 /// [`LEFT_OUT_KEY`], saying how many were left out. A check dumping a table into its evidence
 /// would otherwise make every report, and every probe answer that shows details, as large.
-const MAX_EVIDENCE_ENTRIES: usize = 32;
+/// (The JWT probe writes a dozen entries per route it probes: a few routes must fit.)
+const MAX_EVIDENCE_ENTRIES: usize = 128;
 
 /// The key of the entry that says how many evidence entries were left out.
 const LEFT_OUT_KEY: &str = "evidence_left_out";
