@@ -60,10 +60,11 @@ const GRAM: usize = 4;
 const LONG_VALUE: usize = 12;
 
 /// Finds values of at least [`LONG_VALUE`] bytes without looking at every position of the text.
-/// Every 4-byte gram of every value is indexed; when the shortest value is `m` bytes long, any
-/// occurrence of a value contains a whole gram starting at one of the positions `0, s, 2s, …`
-/// with `s = m - 3`. So only those positions are looked up (a 64 Ki-bit filter first, then the
-/// exact gram), and each candidate is verified byte for byte. Values are random-looking, so
+/// When the shortest value is `m` bytes long, any occurrence of a value contains a whole 4-byte
+/// gram starting at one of the positions `0, s, 2s, …` of the text with `s = m - 3`, and within
+/// its own first `s` bytes; so only those grams of each value are indexed, only those positions
+/// are looked up (a filter of two bits per gram first, then the exact gram), and each candidate
+/// is verified byte for byte. Values are random-looking, so
 /// lookups rarely pass the filter: masking costs a few nanoseconds per line, not per byte.
 struct Sampled {
     step: usize,
