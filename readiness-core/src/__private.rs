@@ -6,6 +6,8 @@
 
 pub use inventory;
 
+pub use crate::assert::evaluate_ready;
+
 pub use crate::check::{BoxFuture, CheckContext, CheckKind, check_fn};
 pub use crate::checks::secrets::AttestError;
 pub use crate::checks::secrets::derive::{AttestLoader, attest_check};

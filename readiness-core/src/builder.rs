@@ -47,6 +47,24 @@ pub enum BuildProblem {
         /// What referred to it (a check, a declaration, an attestation…).
         used_by: String,
     },
+    /// A profile requires a catalog that is neither built in nor added.
+    #[error("profile `{profile}` requires catalog `{id}`, which is neither built in nor added (known: {known})")]
+    UnknownCatalog {
+        /// The catalog id.
+        id: String,
+        /// The profile's name.
+        profile: String,
+        /// The known catalog ids, comma-separated.
+        known: String,
+    },
+    /// A profile requires a group (an id prefix such as `security.auth`) that holds no control.
+    #[error("profile `{profile}` requires group `{group}`, which holds no known control")]
+    UnknownGroup {
+        /// The group.
+        group: String,
+        /// The profile's name.
+        profile: String,
+    },
     /// A control has two operator attestations or two waivers.
     #[error("control `{id}` has more than one {what}")]
     DuplicateAttestation {
@@ -433,6 +451,24 @@ impl ReadinessBuilder {
         controls
     }
 
+    /// The catalogs and groups the profile requires must exist: a typo would otherwise require
+    /// nothing, and the verdict would be met for the wrong reason.
+    fn validate_profile(&self, controls: &[Control], problems: &mut Vec<BuildProblem>) {
+        let catalogs: BTreeSet<&str> = controls.iter().map(|control| control.catalog.as_ref()).collect();
+        let profile = self.profile.name();
+        for id in self.profile.named_catalogs() {
+            if !catalogs.contains(id) {
+                let known = catalogs.iter().copied().collect::<Vec<_>>().join(", ");
+                problems.push(BuildProblem::UnknownCatalog { id: id.to_owned(), profile: profile.to_owned(), known });
+            }
+        }
+        for group in self.profile.named_groups() {
+            if !Profile::group_exists(group, controls.iter()) {
+                problems.push(BuildProblem::UnknownGroup { group: group.to_owned(), profile: profile.to_owned() });
+            }
+        }
+    }
+
     fn referenced_controls(&self) -> impl Iterator<Item = (&str, String)> {
         let from_checks = self.checks.iter().flat_map(|registration| {
             registration.spec.controls.iter().map(|id| (id.as_str(), format!("check `{}`", registration.spec.name)))
@@ -455,6 +491,7 @@ impl ReadinessBuilder {
                 problems.push(BuildProblem::UnknownControl { id: id.to_owned(), used_by });
             }
         }
+        self.validate_profile(controls, problems);
 
         let mut names: HashMap<&str, usize> = HashMap::new();
         for registration in &self.checks {

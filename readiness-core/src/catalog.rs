@@ -25,10 +25,10 @@ use std::sync::LazyLock;
 
 use readiness_rules::seed::{ARCHITECTURE_PILLARS, OSGB, OSGB_TITLE, REQUIREMENTS, REQUIREMENTS_TITLE};
 pub use readiness_rules::{CUSTOM_PREFIX, is_custom_id, is_slug_path as is_valid_slug_path};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One item of a checklist.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Control {
     /// Stable dotted id, for example `security.data.secrets`.
     pub id: Cow<'static, str>,
@@ -42,7 +42,7 @@ pub struct Control {
     pub catalog: Cow<'static, str>,
     /// Sub-items the control covers, when the source lists them (for example the five pillars of
     /// an architectural review).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub covers: Vec<Cow<'static, str>>,
 }
 

@@ -112,6 +112,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 // The model.
+mod assert;
 pub mod attestation;
 pub mod catalog;
 mod check;
@@ -144,7 +145,7 @@ pub mod __private;
 pub use builder::{BuildError, BuildProblem, ReadinessBuilder};
 pub use check::{BoxFuture, Check, CheckContext, CheckKind, FnCheck, Kinds, check_fn};
 pub use outcome::{IntoOutcome, Outcome, Status};
-pub use profile::Profile;
+pub use profile::{Profile, Standing, UnknownLevel, Unmet, Verdict, VerdictLevel};
 pub use readiness::Readiness;
 pub use readiness_rules::{MAX_CHECK_NAME_LEN, is_valid_check_name};
 pub use report::{

@@ -5,9 +5,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::catalog::Control;
+use crate::check::CheckKind;
 use crate::plan::Plan;
-use crate::profile::Profile;
-use crate::report::{Report, Selection, ServiceInfo};
+use crate::profile::{Profile, Standing, Verdict};
+use crate::report::{Freshness, Report, Selection, ServiceInfo};
+
+/// How long [`Readiness::settled_checklist`] waits for every check's first result: longer than
+/// the runner's start-up jitter, short enough for a test to fail rather than hang.
+const SETTLE_LIMIT: Duration = Duration::from_secs(15);
 use crate::runner::{Engine, UnknownCheck};
 use crate::spec::CheckSpec;
 
@@ -52,7 +57,16 @@ impl Readiness {
     /// [`UnknownCheck`] when the selection names a single check that does not exist.
     pub async fn report(&self, selection: &Selection) -> Result<Report, UnknownCheck> {
         self.start_background();
-        self.engine.evaluate(selection, true).await
+        let mut report = self.engine.evaluate(selection, true).await?;
+        // A readiness report says where the service stands against its profile, in a note:
+        // the orchestrator ignores it, the person reading health+json sees the level.
+        let about_readiness = matches!(report.kind, None | Some(CheckKind::Readiness)) && selection.only.is_none();
+        if about_readiness && self.engine.profile().requires_anything() {
+            let (controls, _) = self.engine.control_reports(report.generated_at);
+            let verdict = Verdict::evaluate(self.engine.profile(), controls.iter().map(Standing::from));
+            report.notes.push(verdict.summary());
+        }
+        Ok(report)
     }
 
     /// The readiness report: can the service take traffic?
@@ -75,6 +89,30 @@ impl Readiness {
         let mut report = self.report_infallible(&Selection::all()).await;
         self.add_controls(&mut report);
         report
+    }
+
+    /// Like [`Readiness::checklist`], but first waits (at most 15 s) until every
+    /// check has completed once, so a background check that has not had its first run yet
+    /// counts with its result rather than as "not yet checked". For tests and one-shot tools.
+    pub async fn settled_checklist(&self) -> Report {
+        let started = std::time::Instant::now();
+        loop {
+            let report = self.checklist().await;
+            let settled = report.checks.iter().all(|check| check.freshness != Freshness::NotYetChecked);
+            if settled || started.elapsed() >= SETTLE_LIMIT {
+                return report;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// The service's profile applied to a [settled checklist](Readiness::settled_checklist):
+    /// met or not, the level reached and every unmet required control. [`assert_ready!`]
+    /// panics on it; [`Verdict::of`] applies another profile to a report.
+    ///
+    /// [`assert_ready!`]: crate::assert_ready
+    pub async fn verdict(&self) -> Verdict {
+        Verdict::of(self.profile(), &self.settled_checklist().await)
     }
 
     /// Like [`Readiness::checklist`], but from cached results only: never runs a check. For
@@ -101,6 +139,7 @@ impl Readiness {
         let (controls, coverage) = self.engine.control_reports(report.generated_at);
         report.controls = controls;
         report.coverage = Some(coverage);
+        report.verdict = Some(Verdict::of(self.engine.profile(), report));
     }
 
     /// A number that changes whenever a report could come out different: a check recorded a

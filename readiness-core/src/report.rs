@@ -9,6 +9,7 @@ use crate::attestation::{AttestationState, Declaration, OperatorAttestation, Sou
 use crate::catalog::Control;
 use crate::check::{CheckKind, Kinds};
 use crate::outcome::{Outcome, Status};
+use crate::profile::Verdict;
 
 /// Who the report is about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -283,6 +284,9 @@ pub struct Report {
     pub coverage: Option<Coverage>,
     /// The profile's name.
     pub profile: String,
+    /// The profile applied to the controls (only with controls).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<Verdict>,
     /// Whether the service is shutting down.
     pub shutting_down: bool,
     /// Remarks for people: unknown excluded names, shutdown, and so on.

@@ -35,7 +35,7 @@ pub const JSON_CONTENT_TYPE: &str = "application/json";
 /// The media type of the Markdown form.
 pub const MARKDOWN_CONTENT_TYPE: &str = "text/markdown; charset=utf-8";
 
-/// `{"service", "status", "profile", "coverage", "controls": [...]}` — a report made with
+/// `{"service", "status", "profile", "coverage", "verdict", "controls": [...]}` — a report made with
 /// [`crate::Readiness::checklist`] or [`crate::Readiness::snapshot`].
 pub fn json(report: &Report) -> Value {
     json!({
@@ -44,6 +44,7 @@ pub fn json(report: &Report) -> Value {
         "profile": report.profile,
         "generated_at": report.generated_at.format(&Rfc3339).ok(),
         "coverage": report.coverage,
+        "verdict": report.verdict,
         "controls": report.controls,
     })
 }
@@ -80,6 +81,9 @@ pub fn markdown(report: &Report) -> String {
             coverage.waived,
             coverage.missing
         );
+    }
+    if let Some(verdict) = &report.verdict {
+        let _ = writeln!(out, "\n{}.", clean(&verdict.summary()));
     }
     let (mut catalog_id, mut section, mut group) = (String::new(), String::new(), String::new());
     for control in &report.controls {

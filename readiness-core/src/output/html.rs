@@ -88,6 +88,9 @@ pub fn render(report: &Report) -> String {
         }
         let _ = writeln!(page, "<td>{} of {}</td></tr></table>", coverage.satisfied, coverage.required);
     }
+    if let Some(verdict) = &report.verdict {
+        let _ = writeln!(page, "<p class=\"verdict\">{}</p>", escape(&verdict.summary()));
+    }
     let (mut catalog, mut section, mut group) = (String::new(), String::new(), String::new());
     let mut table_open = false;
     for control in &report.controls {

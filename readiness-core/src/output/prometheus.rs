@@ -219,4 +219,37 @@ pub fn write_report(out: &mut MetricsWriter, report: &Report) {
         let ratio = if coverage.required == 0 { 1.0 } else { coverage.satisfied as f64 / coverage.required as f64 };
         out.sample("readiness_coverage_ratio", &[], ratio);
     }
+    if let Some(verdict) = &report.verdict {
+        out.family("readiness_profile_met", "gauge", "1 when every control the profile requires is satisfied.");
+        out.sample("readiness_profile_met", &[("profile", &verdict.profile)], f64::from(u8::from(verdict.met)));
+        if !verdict.levels.is_empty() {
+            out.family(
+                "readiness_level_reached",
+                "gauge",
+                "1 for each level of the profile's ladder the service reaches (every control required at it and below satisfied).",
+            );
+            for level in &verdict.levels {
+                out.sample(
+                    "readiness_level_reached",
+                    &[("profile", &verdict.profile), ("level", &level.name)],
+                    f64::from(u8::from(level.reached)),
+                );
+            }
+            out.family(
+                "readiness_level_unmet_controls",
+                "gauge",
+                "How many controls a level adds that are not satisfied: what the level still needs.",
+            );
+            for level in &verdict.levels {
+                out.sample(
+                    "readiness_level_unmet_controls",
+                    &[("profile", &verdict.profile), ("level", &level.name)],
+                    level.unmet as f64,
+                );
+            }
+            out.family("readiness_levels_reached", "gauge", "How many levels of the ladder are reached (0 for none).");
+            let reached = verdict.levels.iter().filter(|level| level.reached).count();
+            out.sample("readiness_levels_reached", &[("profile", &verdict.profile)], reached as f64);
+        }
+    }
 }

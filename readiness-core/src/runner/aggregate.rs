@@ -83,6 +83,7 @@ impl Engine {
             controls: Vec::new(),
             coverage: None,
             profile: self.profile.name().to_owned(),
+            verdict: None,
             shutting_down,
             notes,
         })
