@@ -157,3 +157,53 @@ pub use state::{MissingState, State};
 
 #[cfg(feature = "macros")]
 pub use readiness_macros::{Attest, attestations, build_info, check, control};
+
+/// Asserts that a service is ready: its readiness report does not fail, and a profile — its
+/// own, or the one given — is met. On failure it panics with a readable table of every unmet
+/// required control (state, reason, fix) and every failing critical check.
+///
+/// It evaluates in process with [`Readiness::settled_checklist`], so background checks have
+/// had their first run. Use it in an async test:
+///
+/// ```
+/// use readiness_core::{Profile, assert_ready};
+/// use readiness_core::attestation::Declaration;
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let readiness = readiness_core::testing::builder()
+///     .declare(Declaration::new("security.data.secrets", "from the environment, see config.rs"))
+///     .profile(Profile::new("secrets").require_control("security.data.secrets"))
+///     .build()
+///     .unwrap();
+/// assert_ready!(readiness);
+///
+/// let stricter = Profile::new("stricter").require_group("security.data");
+/// let failure = tokio::spawn(async move { assert_ready!(readiness, stricter) }).await.unwrap_err();
+/// let message = failure.into_panic().downcast::<String>().unwrap();
+/// assert!(message.contains("profile `stricter` not met: 1 of 5 required controls satisfied"), "{message}");
+/// assert!(message.contains("security.data.log-masking"), "{message}");
+/// # }
+/// ```
+#[macro_export]
+macro_rules! assert_ready {
+    ($readiness:expr $(,)?) => {
+        if let ::core::result::Result::Err(unready) = $crate::__private::evaluate_ready(
+            <_ as ::core::borrow::Borrow<$crate::Readiness>>::borrow(&$readiness),
+            ::core::option::Option::None,
+        )
+        .await
+        {
+            ::core::panic!("{}", unready);
+        }
+    };
+    ($readiness:expr, $profile:expr $(,)?) => {
+        if let ::core::result::Result::Err(unready) = $crate::__private::evaluate_ready(
+            <_ as ::core::borrow::Borrow<$crate::Readiness>>::borrow(&$readiness),
+            ::core::option::Option::Some(<_ as ::core::borrow::Borrow<$crate::Profile>>::borrow(&$profile)),
+        )
+        .await
+        {
+            ::core::panic!("{}", unready);
+        }
+    };
+}

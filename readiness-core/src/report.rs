@@ -9,7 +9,7 @@ use crate::attestation::{AttestationState, Declaration, OperatorAttestation, Sou
 use crate::catalog::Control;
 use crate::check::{CheckKind, Kinds};
 use crate::outcome::{Outcome, Status};
-use crate::profile::Verdict;
+use crate::profile::{Profile, Standing, Verdict};
 
 /// Who the report is about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -302,6 +302,28 @@ impl Report {
     /// The report of one control by id.
     pub fn control(&self, id: &str) -> Option<&ControlReport> {
         self.controls.iter().find(|control| control.control.id == id)
+    }
+}
+
+impl From<&ControlReport> for Standing {
+    fn from(report: &ControlReport) -> Self {
+        Self {
+            control: report.control.clone(),
+            attestation: report.attestation,
+            evidence: report.evidence.clone(),
+            warnings: report.warnings.clone(),
+            checks: report.checks.clone(),
+        }
+    }
+}
+
+// Here rather than beside `Verdict`, so that profiles need not know reports.
+impl Verdict {
+    /// Applies `profile` to a report made with controls ([`crate::Readiness::checklist`] or
+    /// [`crate::Readiness::snapshot`]). A report without controls satisfies nothing the
+    /// profile requires, so the verdict says what it would need.
+    pub fn of(profile: &Profile, report: &Report) -> Self {
+        Self::evaluate(profile, report.controls.iter().map(Standing::from))
     }
 }
 

@@ -8,9 +8,8 @@ use serde::{Deserialize, Serialize};
 use super::Profile;
 use crate::attestation::AttestationState;
 use crate::catalog::Control;
-use crate::report::{ControlReport, Report};
 
-/// What a verdict needs to know of one control: taken from a [`ControlReport`], or read back
+/// What a verdict needs to know of one control: taken from a [`ControlReport`](crate::ControlReport), or read back
 /// from a checklist JSON document (its `controls` entries deserialize into it).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[non_exhaustive]
@@ -29,18 +28,6 @@ pub struct Standing {
     /// The checks bound to it.
     #[serde(default)]
     pub checks: Vec<String>,
-}
-
-impl From<&ControlReport> for Standing {
-    fn from(report: &ControlReport) -> Self {
-        Self {
-            control: report.control.clone(),
-            attestation: report.attestation,
-            evidence: report.evidence.clone(),
-            warnings: report.warnings.clone(),
-            checks: report.checks.clone(),
-        }
-    }
 }
 
 /// A profile applied to a report.
@@ -124,13 +111,6 @@ pub struct Unmet {
 }
 
 impl Verdict {
-    /// Applies `profile` to a report made with controls ([`crate::Readiness::checklist`] or
-    /// [`crate::Readiness::snapshot`]). A report without controls satisfies nothing the
-    /// profile requires, so the verdict says what it would need.
-    pub fn of(profile: &Profile, report: &Report) -> Self {
-        Self::evaluate(profile, report.controls.iter().map(Standing::from))
-    }
-
     /// Applies `profile` to controls given one by one (read from a checklist document, for
     /// example). Controls the profile names but `controls` does not list are not counted:
     /// the builder refuses such a profile for a running service.
@@ -218,8 +198,14 @@ impl Verdict {
             None => line.push_str("; no level reached"),
         }
         if let Some(next) = &self.next_level {
+            // A sentence, not the table: the first few ids, the count says the rest.
+            const LISTED: usize = 5;
             let needs: Vec<&str> = self.next_level_needs().map(|unmet| unmet.control.as_str()).collect();
-            line.push_str(&format!(", {next} needs {} more: {}", needs.len(), needs.join(", ")));
+            let mut listed = needs.iter().take(LISTED).copied().collect::<Vec<_>>().join(", ");
+            if needs.len() > LISTED {
+                listed.push_str(", …");
+            }
+            line.push_str(&format!(", {next} needs {} more: {listed}", needs.len()));
         }
         line
     }
