@@ -8,7 +8,7 @@ use readiness_core::checks::secrets::SecretString;
 /// Where to listen and what to connect to. A problem here stops the service: it cannot run.
 #[derive(Attest)]
 #[attest(control = "security.data.secrets", name = "secrets:settings")]
-pub(crate) struct Settings {
+pub struct Settings {
     /// `HOST:PORT`; port 0 picks a free one.
     #[attest(env = "ADDR", default = "127.0.0.1:3000")]
     pub(crate) addr: SocketAddr,
@@ -55,6 +55,13 @@ pub(crate) struct Settings {
     /// SQLite database's directory, or the temporary directory with PostgreSQL.
     #[attest(env = "DATA_DIR")]
     pub(crate) data_dir: Option<std::path::PathBuf>,
+}
+
+impl Settings {
+    /// Whether `READINESS_TOKEN` is set (details are shown to callers presenting it).
+    pub fn has_readiness_token(&self) -> bool {
+        self.readiness_token.is_some()
+    }
 }
 
 /// The token-signing secret. Without it the service still starts, and the `secrets:jwt` check
