@@ -149,7 +149,7 @@ pub use profile::{Profile, Standing, UnknownLevel, Unmet, Verdict, VerdictLevel}
 pub use readiness::Readiness;
 pub use readiness_rules::{MAX_CHECK_NAME_LEN, is_valid_check_name};
 pub use report::{
-    BuildInfo, CheckResult, ControlReport, Coverage, Freshness, Report, Selection, ServiceInfo, StatusChange,
+    BuildInfo, CheckResult, ControlReport, Coverage, Freshness, Report, Selection, ServiceInfo, StatusChange, Timing,
 };
 pub use runner::UnknownCheck;
 pub use spec::{CheckRegistration, CheckSpec};

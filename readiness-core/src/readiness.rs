@@ -140,6 +140,7 @@ impl Readiness {
         report.controls = controls;
         report.coverage = Some(coverage);
         report.verdict = Some(Verdict::of(self.engine.profile(), report));
+        report.timing = Some(self.engine.timing());
     }
 
     /// A number that changes whenever a report could come out different: a check recorded a

@@ -261,6 +261,19 @@ impl Coverage {
     }
 }
 
+/// How long a report may take: the runner's settings, published with the checklist so a probe's
+/// budget can be checked against the service that answers it (`readiness probes --url`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Timing {
+    /// The report deadline: by then a report answers, with what has finished.
+    #[serde(rename = "deadline_ms", with = "duration_ms")]
+    pub deadline: Duration,
+    /// The longest timeout of any check.
+    #[serde(rename = "longest_check_timeout_ms", with = "duration_ms")]
+    pub longest_check_timeout: Duration,
+}
+
 /// One evaluation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -287,6 +300,10 @@ pub struct Report {
     /// The profile applied to the controls (only with controls).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verdict: Option<Verdict>,
+    /// How long a report may take to answer (only with controls): what a probe's
+    /// `timeoutSeconds` must exceed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timing: Option<Timing>,
     /// Whether the service is shutting down.
     pub shutting_down: bool,
     /// Remarks for people: unknown excluded names, shutdown, and so on.

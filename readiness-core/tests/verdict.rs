@@ -84,6 +84,26 @@ async fn each_level_is_reached_when_it_and_every_level_below_are_satisfied() {
     assert_eq!(cut.profile, "ladder@silver");
     assert_eq!(cut.level.as_deref(), Some("silver"));
     assert_eq!(cut.next_level, None);
+    // A served verdict cut at a level says what the cut profile says, without the profile.
+    for level in ["bronze", "silver", "gold"] {
+        let expected = Verdict::of(&ladder().up_to(level).unwrap(), &report);
+        assert_eq!(verdict.up_to(level).unwrap(), expected, "cut at {level}");
+    }
+    let below = Verdict::of(
+        &ladder(),
+        &readiness_core::testing::builder().profile(ladder()).build().unwrap().checklist().await,
+    );
+    for level in ["bronze", "silver", "gold"] {
+        let expected = Verdict::of(
+            &ladder().up_to(level).unwrap(),
+            &readiness_core::testing::builder().profile(ladder()).build().unwrap().checklist().await,
+        );
+        assert_eq!(below.up_to(level).unwrap(), expected, "nothing declared, cut at {level}");
+    }
+    assert_eq!(
+        verdict.up_to("platinum").unwrap_err().to_string(),
+        "profile `ladder` has no level `platinum` (its levels: bronze, silver, gold)"
+    );
     let unknown = ladder().up_to("platinum").unwrap_err();
     assert_eq!(unknown.to_string(), "profile `ladder` has no level `platinum` (its levels: bronze, silver, gold)");
 }
@@ -159,6 +179,33 @@ fn a_profile_naming_an_unknown_catalog_group_or_control_is_a_build_error() {
     let error =
         readiness_core::testing::builder().profile(Profile::new("p").require_group("security.au")).build().unwrap_err();
     assert!(matches!(error.problems()[0], BuildProblem::UnknownGroup { .. }));
+}
+
+#[test]
+fn a_profile_read_from_a_document_names_what_the_service_does_not_hold() {
+    let profile: Profile = serde_json::from_value(serde_json::json!({
+        "name": "team",
+        "catalogs": ["nope"],
+        "groups": ["security.nothing"],
+        "controls": ["security.data.secrets", "security.data.secretz"],
+        "levels": [{"name": "one", "controls": ["security.auth.rbac"]}],
+    }))
+    .unwrap();
+    let controls: Vec<_> = catalog::built_in().iter().flat_map(|c| c.controls()).cloned().collect();
+    assert_eq!(
+        profile.unknown_names(&controls),
+        ["catalog `nope`", "group `security.nothing`", "control `security.data.secretz`"]
+    );
+    assert!(Profile::levels().unknown_names(&controls).is_empty());
+    // The built-in ladder survives a round trip through its written form.
+    let written = serde_json::to_value(Profile::levels()).unwrap();
+    assert_eq!(written["levels"][0]["name"], "bronze");
+    assert_eq!(serde_json::from_value::<Profile>(written).unwrap(), Profile::levels());
+    // Repeated levels and empty names are refused with the reason.
+    let twice = serde_json::json!({"name": "t", "levels": [{"name": "a"}, {"name": "a"}]});
+    let error = serde_json::from_value::<Profile>(twice).unwrap_err().to_string();
+    assert!(error.contains("level `a` is given twice"), "{error}");
+    assert!(serde_json::from_value::<Profile>(serde_json::json!({"name": " "})).is_err());
 }
 
 #[test]

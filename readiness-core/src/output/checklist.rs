@@ -35,7 +35,7 @@ pub const JSON_CONTENT_TYPE: &str = "application/json";
 /// The media type of the Markdown form.
 pub const MARKDOWN_CONTENT_TYPE: &str = "text/markdown; charset=utf-8";
 
-/// `{"service", "status", "profile", "coverage", "verdict", "controls": [...]}` — a report made with
+/// `{"service", "status", "profile", "coverage", "verdict", "timing", "controls": [...]}` — a report made with
 /// [`crate::Readiness::checklist`] or [`crate::Readiness::snapshot`].
 pub fn json(report: &Report) -> Value {
     json!({
@@ -45,6 +45,7 @@ pub fn json(report: &Report) -> Value {
         "generated_at": report.generated_at.format(&Rfc3339).ok(),
         "coverage": report.coverage,
         "verdict": report.verdict,
+        "timing": report.timing,
         "controls": report.controls,
     })
 }

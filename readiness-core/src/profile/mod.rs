@@ -1,10 +1,11 @@
 //! Profiles: which controls a service is required to cover, flat or as a ladder of levels, and
 //! the [`Verdict`] of a profile applied to a report.
 
+mod document;
 mod ladder;
 mod verdict;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::catalog::Control;
 
@@ -36,7 +37,26 @@ pub use verdict::{Standing, Unmet, Verdict, VerdictLevel};
 /// assert_eq!(ladder.level_of(jwt), Some("silver"));
 /// assert!(!ladder.up_to("bronze").unwrap().requires(jwt));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+///
+/// A profile can also be written down (JSON, YAML, TOML through serde): `name`, what every
+/// level requires (`catalogs`, `groups`, `controls`), the `levels` lowest first with the same
+/// three lists each, and `exempt`. Unknown fields and repeated level names are refused.
+///
+/// ```
+/// use readiness_core::{catalog, Profile};
+///
+/// let profile: Profile = serde_json::from_str(r#"{
+///     "name": "api",
+///     "controls": ["security.data.secrets"],
+///     "levels": [{"name": "bronze", "groups": ["security.auth"]}]
+/// }"#).unwrap();
+/// assert_eq!(profile.level_of(catalog::lookup("security.auth.rbac").unwrap()), Some("bronze"));
+/// let again: Profile = serde_json::from_value(serde_json::to_value(&profile).unwrap()).unwrap();
+/// assert_eq!(again, profile);
+/// assert!(serde_json::from_str::<Profile>(r#"{"name": "x", "control": []}"#).is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "document::ProfileDocument", try_from = "document::ProfileDocument")]
 pub struct Profile {
     name: String,
     /// What every level requires (a flat profile has only this).
@@ -47,7 +67,7 @@ pub struct Profile {
 }
 
 /// What one level (or a flat profile) requires.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct Requirements {
     catalogs: Vec<String>,
     groups: Vec<String>,
@@ -201,6 +221,30 @@ impl Profile {
         cut.levels.truncate(index + 1);
         cut.name = format!("{}@{level}", self.name);
         Ok(cut)
+    }
+
+    /// What the profile names that `controls` does not hold, one phrase each (``catalog `x` ``,
+    /// ``group `y` ``, ``control `z` ``): a profile read from a file, checked against the
+    /// controls a service lists. [`ReadinessBuilder::build`](crate::ReadinessBuilder::build)
+    /// refuses such a profile for a running service.
+    pub fn unknown_names(&self, controls: &[Control]) -> Vec<String> {
+        let mut unknown = Vec::new();
+        for catalog in self.named_catalogs() {
+            if !controls.iter().any(|control| control.catalog == catalog) {
+                unknown.push(format!("catalog `{catalog}`"));
+            }
+        }
+        for group in self.named_groups() {
+            if !Self::group_exists(group, controls.iter()) {
+                unknown.push(format!("group `{group}`"));
+            }
+        }
+        for id in self.named_controls() {
+            if !controls.iter().any(|control| control.id == id) {
+                unknown.push(format!("control `{id}`"));
+            }
+        }
+        unknown
     }
 
     /// The control ids the profile names directly (required or exempt).

@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::Profile;
+use super::{Profile, UnknownLevel};
 use crate::attestation::AttestationState;
 use crate::catalog::Control;
 
@@ -170,6 +170,46 @@ impl Verdict {
             levels,
             unmet,
         }
+    }
+
+    /// The same verdict, for the ladder cut after `level`: met when that level is reached, and
+    /// only the unmet controls at it and below. Named `<profile>@<level>`, as
+    /// [`Profile::up_to`] names the cut profile — what `readiness check --level` applies to the
+    /// verdict a service serves, whose profile it cannot rebuild.
+    ///
+    /// # Errors
+    ///
+    /// [`UnknownLevel`] when the verdict's profile has no such level.
+    pub fn up_to(&self, level: &str) -> Result<Self, UnknownLevel> {
+        let Some(index) = self.levels.iter().position(|rung| rung.name == level) else {
+            let known: Vec<&str> = self.levels.iter().map(|rung| rung.name.as_str()).collect();
+            return Err(UnknownLevel {
+                profile: self.profile.clone(),
+                level: level.to_owned(),
+                known: if known.is_empty() { "none".to_owned() } else { known.join(", ") },
+            });
+        };
+        let levels: Vec<VerdictLevel> = self.levels[..=index].to_vec();
+        let on_ladder: usize = self.levels.iter().map(|rung| rung.required).sum();
+        let base = self.required.saturating_sub(on_ladder);
+        let required = base + levels.iter().map(|rung| rung.required).sum::<usize>();
+        let unmet: Vec<Unmet> = self
+            .unmet
+            .iter()
+            .filter(|unmet| unmet.level.as_ref().is_none_or(|name| levels.iter().any(|rung| rung.name == *name)))
+            .cloned()
+            .collect();
+        let reached = levels.iter().take_while(|rung| rung.reached).count();
+        Ok(Self {
+            profile: format!("{}@{level}", self.profile),
+            met: unmet.is_empty(),
+            required,
+            satisfied: required.saturating_sub(unmet.len()),
+            level: reached.checked_sub(1).map(|index| levels[index].name.clone()),
+            next_level: levels.get(reached).map(|rung| rung.name.clone()),
+            levels,
+            unmet,
+        })
     }
 
     /// The unmet controls that stand between the service and its next level (for a flat

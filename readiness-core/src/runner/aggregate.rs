@@ -84,6 +84,7 @@ impl Engine {
             coverage: None,
             profile: self.profile.name().to_owned(),
             verdict: None,
+            timing: None,
             shutting_down,
             notes,
         })

@@ -154,6 +154,14 @@ impl Engine {
         &self.settings
     }
 
+    /// The deadline and the longest check timeout.
+    pub(crate) fn timing(&self) -> crate::report::Timing {
+        crate::report::Timing {
+            deadline: self.settings.deadline,
+            longest_check_timeout: self.entries.iter().map(|entry| entry.timeout).max().unwrap_or_default(),
+        }
+    }
+
     /// Every check's name, in registration order.
     pub(crate) fn check_names(&self) -> impl Iterator<Item = &str> {
         self.entries.iter().map(|entry| &*entry.name)
