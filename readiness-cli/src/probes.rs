@@ -443,17 +443,17 @@ fn judge_container(pod: &Pod, container: &Container, budget: &Budget, drain: &Fi
         ("PROBE_PERIOD_MS", readiness.period_seconds * 1000.0),
         ("PROBE_FAILURE_THRESHOLD", readiness.failure_threshold),
     ] {
-        if let Some(told) = container.env(variable).and_then(|value| value.trim().parse::<f64>().ok()) {
-            if told != expected {
-                push(
-                    "readinessProbe",
-                    false,
-                    format!(
-                        "{variable} tells the service {told}, but the probe's figure is {expected}: its \
-                         shutdown:graceful check judges the drain against a probe that does not exist"
-                    ),
-                );
-            }
+        if let Some(told) = container.env(variable).and_then(|value| value.trim().parse::<f64>().ok())
+            && told != expected
+        {
+            push(
+                "readinessProbe",
+                false,
+                format!(
+                    "{variable} tells the service {told}, but the probe's figure is {expected}: its \
+                     shutdown:graceful check judges the drain against a probe that does not exist"
+                ),
+            );
         }
     }
 }
@@ -477,7 +477,7 @@ fn published(url: &str, connection: &Connection) -> Result<Published, CannotEval
         drain_ms: None,
     };
     // Without the shutdown helper there is no such check, and the drain comes from elsewhere.
-    if let Ok(health) = connection.get_json(&format!("{}/readiness/shutdown:graceful", source::base_url(url))) {
+    if let Ok(health) = connection.get_health(&format!("{}/readiness/shutdown:graceful", source::base_url(url))) {
         published.drain_ms = health.pointer("/checks/shutdown:graceful/0/observedValue").and_then(Value::as_f64);
     }
     Ok(published)

@@ -63,6 +63,15 @@ impl Connection {
 
     /// Fetches JSON from `url` with the token, if there is one.
     pub(crate) fn get_json(&self, address: &str) -> Result<Value, CannotEvaluate> {
+        self.fetch(address, false)
+    }
+
+    /// Fetches a health+json report, which answers 503 when it fails and is read all the same.
+    pub(crate) fn get_health(&self, address: &str) -> Result<Value, CannotEvaluate> {
+        self.fetch(address, true)
+    }
+
+    fn fetch(&self, address: &str, failing_report: bool) -> Result<Value, CannotEvaluate> {
         let token = self.token()?;
         let url = &shown(address);
         if !self.quiet {
@@ -87,6 +96,7 @@ impl Connection {
         }
         match status {
             StatusCode::OK => {}
+            StatusCode::SERVICE_UNAVAILABLE if failing_report => {}
             StatusCode::UNAUTHORIZED if token.is_some() => {
                 return Err(format!("{url} refused the token (401): it is not the service's detail token").into());
             }
@@ -142,10 +152,10 @@ fn chain(error: &dyn std::error::Error) -> String {
 
 /// The `detail` of a problem+json body, or a short excerpt of whatever came back.
 fn problem_detail(body: &[u8]) -> String {
-    if let Ok(Value::Object(problem)) = serde_json::from_slice::<Value>(body) {
-        if let Some(Value::String(detail)) = problem.get("detail") {
-            return detail.clone();
-        }
+    if let Ok(Value::Object(problem)) = serde_json::from_slice::<Value>(body)
+        && let Some(Value::String(detail)) = problem.get("detail")
+    {
+        return detail.clone();
     }
     let text = String::from_utf8_lossy(body);
     let excerpt: String = text.chars().take(200).filter(|c| !c.is_control()).collect();
