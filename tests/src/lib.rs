@@ -27,12 +27,21 @@ impl Drop for TempDir {
 /// The `example-service` binary. `cargo test --workspace` builds it (the example's own
 /// integration test needs it); it sits next to the test binary's `deps` folder.
 pub fn example_binary() -> PathBuf {
+    workspace_binary("example-service", "example-service")
+}
+
+/// The `readiness` command, built by `cargo test --workspace` for readiness-cli's own tests.
+pub fn cli_binary() -> PathBuf {
+    workspace_binary("readiness", "readiness-cli")
+}
+
+fn workspace_binary(name: &str, package: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("the test binary has a path");
     let profile_dir = exe.parent().and_then(|deps| deps.parent()).expect("test binaries live in target/<profile>/deps");
-    let binary = profile_dir.join(format!("example-service{}", std::env::consts::EXE_SUFFIX));
+    let binary = profile_dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     assert!(
         binary.exists(),
-        "{} is missing: run `cargo test --workspace` (or `cargo build -p example-service`) first",
+        "{} is missing: run `cargo test --workspace` (or `cargo build -p {package}`) first",
         binary.display()
     );
     binary
