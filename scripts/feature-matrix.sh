@@ -11,7 +11,10 @@ for package in json.load(sys.stdin)["packages"]:
     if package.get("publish") == []:
         continue  # examples and the end-to-end tests: built by the test command
     features = sorted(name for name in package["features"] if name != "default")
-    print(package["name"], *features)
+    # A library is checked as one; a command-line crate (readiness-cli) has only binaries.
+    kinds = {kind for target in package["targets"] for kind in target["kind"]}
+    targets = "--lib" if kinds & {"lib", "proc-macro"} else "--bins"
+    print(package["name"], targets, *features)
 ')
 
 # A warning in one combination (an import only another feature uses) fails the matrix too;
@@ -20,7 +23,7 @@ for package in json.load(sys.stdin)["packages"]:
 check() {
   echo "feature-matrix: $*"
   local log
-  log=$(cargo check --color never -p "$@" --lib 2>&1) || { printf '%s\n' "$log"; return 1; }
+  log=$(cargo check --color never -p "$@" 2>&1) || { printf '%s\n' "$log"; return 1; }
   if grep -q '^warning' <<< "$log"; then
     printf '%s\n' "$log"
     echo "feature-matrix: warnings with $*" >&2
@@ -28,10 +31,10 @@ check() {
   fi
 }
 
-while read -r package features; do
-  check "$package" --no-default-features
+while read -r package targets features; do
+  check "$package" "$targets" --no-default-features
   for feature in $features; do
-    check "$package" --no-default-features --features "$feature"
+    check "$package" "$targets" --no-default-features --features "$feature"
   done
 done <<< "$matrix"
 echo "feature-matrix: every feature of every crate builds on its own"
