@@ -26,7 +26,8 @@
 //! | `GET /readiness/{check}` | one check; 404 problem for an unknown name |
 //! | `GET /readiness/checklist` | every control: JSON, `text/html` or `text/markdown`; needs details |
 //! | `GET /readiness/metrics` | Prometheus text from cached results only |
-//! | `GET /readiness/attestation` | an in-toto Statement (a signed DSSE envelope with [`Routes::signing_key`]); needs details |
+//! | `GET /readiness/attestation[?nonce=N]` | an in-toto Statement with the nonce echoed and an `expires_at` (a signed DSSE envelope with [`Routes::signing_key`], else plain JSON marked `unsigned`); needs details |
+//! | `GET /readiness/attestation/keys` | the verifying key as a JWK Set (RFC 8037), `kid` = the envelope's `keyid`; public, to anyone |
 //! | anything malformed | 400 (406 for an unmet `Accept`) with `application/problem+json` |
 //!
 //! Every answer carries `Cache-Control: no-store` and `X-Content-Type-Options: nosniff`.
@@ -50,6 +51,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod attestation;
 mod metrics;
 pub mod probes;
 mod problem;

@@ -53,6 +53,19 @@ pub(crate) struct Query {
     pub(crate) verbose: bool,
     pub(crate) format: Option<Format>,
     pub(crate) exclude: Vec<String>,
+    /// The verifier's nonce to echo in a statement (validated by `in_toto::Freshness`).
+    pub(crate) nonce: Option<String>,
+}
+
+/// Which parameters an endpoint takes beside `verbose` and `format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Params {
+    /// A probe report: repeated `exclude` too.
+    Report,
+    /// Nothing else.
+    Plain,
+    /// The attestation: one `nonce` too.
+    Attestation,
 }
 
 impl Query {
@@ -61,8 +74,8 @@ impl Query {
     }
 }
 
-/// Parses `verbose`, `format` and (where `allow_exclude`) repeated `exclude` parameters.
-pub(crate) fn parse_query(raw: Option<&str>, allow_exclude: bool) -> Result<Query, Problem> {
+/// Parses `verbose`, `format` and what the endpoint also `takes`: repeated `exclude`, or `nonce`.
+pub(crate) fn parse_query(raw: Option<&str>, takes: Params) -> Result<Query, Problem> {
     let mut query = Query::default();
     let Some(raw) = raw.filter(|raw| !raw.is_empty()) else { return Ok(query) };
     if raw.len() > MAX_QUERY_LEN {
@@ -96,7 +109,12 @@ pub(crate) fn parse_query(raw: Option<&str>, allow_exclude: bool) -> Result<Quer
                 })?;
                 query.format = Some(format);
             }
-            "exclude" if allow_exclude => {
+            "nonce" if takes == Params::Attestation => {
+                if query.nonce.replace(value.into_owned()).is_some() {
+                    return Err(Problem::bad_request("`nonce` is given more than once"));
+                }
+            }
+            "exclude" if takes == Params::Report => {
                 if !readiness_core::is_valid_check_name(&value) {
                     return Err(Problem::bad_request("`exclude` takes a check name such as `db:connections`"));
                 }
@@ -106,7 +124,11 @@ pub(crate) fn parse_query(raw: Option<&str>, allow_exclude: bool) -> Result<Quer
                 query.exclude.push(value.into_owned());
             }
             _ => {
-                let known = if allow_exclude { "verbose, format and exclude" } else { "verbose and format" };
+                let known = match takes {
+                    Params::Report => "verbose, format and exclude",
+                    Params::Plain => "verbose and format",
+                    Params::Attestation => "verbose, format and nonce",
+                };
                 return Err(Problem::bad_request(format!("unknown query parameter: this endpoint takes {known}")));
             }
         }
@@ -253,7 +275,7 @@ mod tests {
 
     #[test]
     fn queries_are_parsed_strictly() {
-        let query = parse_query(Some("verbose&exclude=db%3Aping&exclude=cache:ping&format=text"), true).unwrap();
+        let query = parse_query(Some("verbose&exclude=db%3Aping&exclude=cache:ping&format=text"), Params::Report).unwrap();
         assert!(query.verbose);
         assert_eq!(query.format, Some(Format::Text));
         assert_eq!(query.exclude, ["db:ping", "cache:ping"]);
@@ -266,11 +288,14 @@ mod tests {
             "verbose=maybe",
             "format=json&format=text",
         ] {
-            assert_eq!(parse_query(Some(bad), true).unwrap_err().status(), StatusCode::BAD_REQUEST, "{bad}");
+            assert_eq!(parse_query(Some(bad), Params::Report).unwrap_err().status(), StatusCode::BAD_REQUEST, "{bad}");
         }
-        assert!(parse_query(Some("exclude=db:ping"), false).is_err());
-        assert!(parse_query(Some(&"a".repeat(MAX_QUERY_LEN + 1)), true).is_err());
-        assert!(parse_query(Some("exclude=%FF"), true).is_err());
+        assert!(parse_query(Some("exclude=db:ping"), Params::Plain).is_err());
+        assert!(parse_query(Some("nonce=abc"), Params::Report).is_err());
+        assert_eq!(parse_query(Some("nonce=abc"), Params::Attestation).unwrap().nonce.as_deref(), Some("abc"));
+        assert!(parse_query(Some("nonce=a&nonce=b"), Params::Attestation).is_err());
+        assert!(parse_query(Some(&"a".repeat(MAX_QUERY_LEN + 1)), Params::Report).is_err());
+        assert!(parse_query(Some("exclude=%FF"), Params::Report).is_err());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -10,13 +11,14 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get};
 use ed25519_dalek::SigningKey;
-use readiness_core::output::{Disclosure, checklist, health_json, html, in_toto, prometheus, text};
+use readiness_core::output::{Disclosure, checklist, health_json, html, jwks, prometheus, text};
 use readiness_core::{Readiness, Report, Selection};
 use secrecy::SecretString;
 
 use crate::metrics::RequestMetrics;
 use crate::problem::Problem;
-use crate::request::{Format, is_authorized, negotiate, parse_query};
+use crate::attestation::{self, Attestation};
+use crate::request::{Format, Params, is_authorized, negotiate, parse_query};
 
 /// Who may see details: outputs, observed values, evidence, source locations, the checklist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -96,7 +98,8 @@ pub struct Routes {
     token: Option<SecretString>,
     paths: Paths,
     metrics: Option<RequestMetrics>,
-    signing: Option<(SigningKey, String)>,
+    signing: Option<SigningKey>,
+    attestation_validity: Duration,
 }
 
 impl fmt::Debug for Routes {
@@ -106,7 +109,8 @@ impl fmt::Debug for Routes {
             .field("token", &self.token.as_ref().map(|_| "[REDACTED]"))
             .field("paths", &self.paths)
             .field("metrics", &self.metrics.is_some())
-            .field("signing_key", &self.signing.as_ref().map(|(_, keyid)| keyid))
+            .field("signing_key", &self.signing.as_ref().map(|key| jwks::key_id(&key.verifying_key())))
+            .field("attestation_validity", &self.attestation_validity)
             .finish_non_exhaustive()
     }
 }
@@ -121,6 +125,7 @@ impl Routes {
             paths: Paths::default(),
             metrics: None,
             signing: None,
+            attestation_validity: attestation::DEFAULT_VALIDITY,
         }
     }
 
@@ -182,10 +187,18 @@ impl Routes {
     }
 
     /// Signs the attestation with this ed25519 key: the route then answers a DSSE envelope
-    /// (`application/vnd.dsse.envelope.v1+json`) instead of a bare statement. `keyid` tells
-    /// verifiers which public key to use.
-    pub fn signing_key(mut self, key: SigningKey, keyid: impl Into<String>) -> Self {
-        self.signing = Some((key, keyid.into()));
+    /// (`application/vnd.dsse.envelope.v1+json`) instead of a statement marked unsigned. The
+    /// envelope's `keyid` is the key's RFC 7638 thumbprint, the `kid` of the key served (public
+    /// part only, to anyone) at `{attestation path}/keys` as a JWK Set.
+    pub fn signing_key(mut self, key: SigningKey) -> Self {
+        self.signing = Some(key);
+        self
+    }
+
+    /// How long after it is generated a statement may be believed: its predicate's
+    /// `expires_at` (default 10 minutes).
+    pub fn attestation_validity(mut self, validity: Duration) -> Self {
+        self.attestation_validity = validity;
         self
     }
 
@@ -231,9 +244,10 @@ impl Routes {
             details: self.details,
             token: self.token,
             metrics: self.metrics,
-            signing: self.signing,
+            attestation: Attestation::new(self.signing, self.attestation_validity),
             rendered: Default::default(),
         });
+        let keys = format!("{}/keys", paths.attestation);
         let trailing = format!("{}/", paths.readiness);
         let single = format!("{}/{{check}}", paths.readiness);
         let deeper = format!("{}/{{check}}/{{*rest}}", paths.readiness);
@@ -244,6 +258,7 @@ impl Routes {
             .route(&paths.checklist, get(checklist_handler))
             .route(&paths.metrics, get(metrics_handler))
             .route(&paths.attestation, get(attestation_handler))
+            .route(&keys, get(keys_handler))
             .route(&trailing, get(too_deep_handler))
             .route(&single, get(single_check_handler))
             .route(&deeper, get(too_deep_handler))
@@ -257,7 +272,7 @@ struct Shared {
     details: Details,
     token: Option<SecretString>,
     metrics: Option<RequestMetrics>,
-    signing: Option<(SigningKey, String)>,
+    attestation: Attestation,
     /// The last minimal health+json body of liveness, readiness and startup.
     rendered: [Mutex<Option<Rendered>>; 3],
 }
@@ -321,7 +336,7 @@ async fn probe(
     raw_query: Option<&str>,
     headers: &HeaderMap,
 ) -> Result<Response, Problem> {
-    let query = parse_query(raw_query, true)?;
+    let query = parse_query(raw_query, Params::Report)?;
     let format = negotiate(&query, headers, &REPORT_FORMATS)?;
     let disclosure = shared.disclosure(headers);
     let mut selection = match which {
@@ -361,7 +376,7 @@ async fn single_check_handler(
     if !readiness_core::is_valid_check_name(&name) || shared.readiness.check_spec(&name).is_none() {
         return Err(not_found());
     }
-    let query = parse_query(query.as_deref(), false)?;
+    let query = parse_query(query.as_deref(), Params::Plain)?;
     let format = negotiate(&query, &headers, &REPORT_FORMATS)?;
     let report = shared.readiness.report(&Selection::check(name)).await.map_err(|_| not_found())?;
     let (content_type, body) = render_report(&report, format, shared.disclosure(&headers), true);
@@ -383,7 +398,7 @@ async fn checklist_handler(
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
     let headers = &headers;
-    let query = parse_query(query.as_deref(), false)?;
+    let query = parse_query(query.as_deref(), Params::Plain)?;
     let format = negotiate(&query, headers, &[Format::Json, Format::Html, Format::Markdown])?;
     shared.require_details(headers)?;
     let report = shared.readiness.checklist().await;
@@ -408,7 +423,7 @@ async fn metrics_handler(
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
     let headers = &headers;
-    let query = parse_query(query.as_deref(), false)?;
+    let query = parse_query(query.as_deref(), Params::Plain)?;
     negotiate(&query, headers, &[Format::Prometheus])?;
     let report = shared.readiness.snapshot().await;
     let mut out = prometheus::MetricsWriter::new();
@@ -425,23 +440,19 @@ async fn attestation_handler(
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
     let headers = &headers;
-    let query = parse_query(query.as_deref(), false)?;
+    let query = parse_query(query.as_deref(), Params::Attestation)?;
     negotiate(&query, headers, &[Format::Json])?;
     shared.require_details(headers)?;
     let report = shared.readiness.checklist().await;
-    let subject = in_toto::Subject::running_executable(report.service.name.clone()).map_err(|error| {
-        tracing::error!(%error, "cannot digest the running executable for the attestation");
-        Problem::new(StatusCode::SERVICE_UNAVAILABLE, "Unavailable", "the running executable cannot be read")
-    })?;
-    let statement = in_toto::statement(&report, &subject);
-    Ok(match &shared.signing {
-        Some((key, keyid)) => respond(
-            StatusCode::OK,
-            in_toto::ENVELOPE_CONTENT_TYPE,
-            Bytes::from(in_toto::envelope(&statement, key, keyid).to_string()),
-        ),
-        None => respond(StatusCode::OK, in_toto::STATEMENT_CONTENT_TYPE, Bytes::from(statement.to_string())),
-    })
+    let (content_type, body) = shared.attestation.render(&report, query.nonce.as_deref())?;
+    Ok(respond(StatusCode::OK, content_type, body))
+}
+
+/// The verifying key, to anyone: a public key is no secret, and a verifier must get it
+/// without the detail token.
+async fn keys_handler(State(shared): AppState, RawQuery(query): RawQuery) -> Result<Response, Problem> {
+    parse_query(query.as_deref(), Params::Plain)?;
+    Ok(respond(StatusCode::OK, jwks::CONTENT_TYPE, shared.attestation.keys()))
 }
 
 fn status_of(report: &Report) -> StatusCode {

@@ -472,7 +472,7 @@ async fn the_shutdown_check_needs_the_hook_and_a_drain() {
 async fn the_attestation_is_an_in_toto_statement_signed_when_a_key_is_set() {
     use base64::Engine;
     use ed25519_dalek::{Signature, Verifier};
-    use readiness_core::output::in_toto;
+    use readiness_core::output::{in_toto, jwks};
     use sha2::Digest;
 
     let own_digest = {
@@ -481,23 +481,66 @@ async fn the_attestation_is_an_in_toto_statement_signed_when_a_key_is_set() {
     };
     let unsigned = router(Details::Always);
     assert_eq!(get(&router(Details::WhenAuthorized), "/readiness/attestation").await.status, StatusCode::UNAUTHORIZED);
-    let answer = get(&unsigned, "/readiness/attestation").await;
-    assert_eq!(answer.content_type, "application/vnd.in-toto+json");
+    // The digest is read on a thread of its own at startup: wait for it rather than race it.
+    let answer = loop {
+        let answer = get(&unsigned, "/readiness/attestation?nonce=n-1").await;
+        if answer.status != StatusCode::SERVICE_UNAVAILABLE {
+            break answer;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    // Unsigned: plain JSON, never a signed-looking media type, and marked so in the predicate.
+    assert_eq!(answer.content_type, "application/json");
     let statement = json(&answer);
+    assert!(statement["predicate"]["unsigned"].as_str().unwrap().contains("no signing key"), "{statement}");
     assert_eq!(statement["_type"], "https://in-toto.io/Statement/v1");
     assert_eq!(statement["subject"][0]["name"], "orders");
     assert_eq!(statement["subject"][0]["digest"]["sha256"], own_digest.as_str());
     assert_eq!(statement["predicateType"], in_toto::PREDICATE_TYPE);
     assert_eq!(statement["predicate"]["coverage"]["total"], 83);
+    assert_eq!(statement["predicate"]["nonce"], "n-1");
+    let generated = time::OffsetDateTime::parse(
+        statement["predicate"]["generated_at"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    let expires = time::OffsetDateTime::parse(
+        statement["predicate"]["expires_at"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    assert_eq!(expires - generated, time::Duration::minutes(10), "the default validity");
+    // A nonce that is not 1..=64 URL-safe characters is refused, never echoed.
+    for bad in ["nonce=", "nonce=a%20b", "nonce=%3Cscript%3E", &format!("nonce={}", "x".repeat(65)), "nonce=a&nonce=b"] {
+        let answer = get(&unsigned, &format!("/readiness/attestation?{bad}")).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{bad}");
+        assert!(!answer.body.contains("script"), "{bad}");
+    }
+    // Without a key the key set is empty.
+    assert_eq!(json(&get(&unsigned, "/readiness/attestation/keys").await)["keys"], serde_json::json!([]));
 
     let key = ed25519_dalek::SigningKey::from_bytes(&[42; 32]);
-    let signed: Router =
-        Routes::new(readiness()).details(Details::Always).signing_key(key.clone(), "test-key").build().unwrap();
-    let answer = get(&signed, "/readiness/attestation").await;
+    let signed: Router = Routes::new(readiness())
+        .details(Details::WhenAuthorized)
+        .token(TOKEN)
+        .signing_key(key.clone())
+        .attestation_validity(std::time::Duration::from_secs(60))
+        .build()
+        .unwrap();
+    let answer = get_with(&signed, "/readiness/attestation?nonce=abc_DEF-123", header::AUTHORIZATION, &format!("Bearer {TOKEN}")).await;
     assert_eq!(answer.content_type, "application/vnd.dsse.envelope.v1+json");
     let envelope = json(&answer);
     assert_eq!(envelope["payloadType"], in_toto::PAYLOAD_TYPE);
-    assert_eq!(envelope["signatures"][0]["keyid"], "test-key");
+    // The key id is derived from the key, and the key set (anonymous) serves it under that id.
+    let keyid = jwks::key_id(&key.verifying_key());
+    assert_eq!(envelope["signatures"][0]["keyid"], keyid.as_str());
+    let keys = get(&signed, "/readiness/attestation/keys").await;
+    assert_eq!((keys.status, keys.content_type.as_str()), (StatusCode::OK, "application/jwk-set+json"));
+    let set = json(&keys);
+    assert_eq!(set["keys"].as_array().unwrap().len(), 1);
+    assert_eq!(set["keys"][0]["kid"], keyid.as_str());
+    assert!(set["keys"][0].get("d").is_none(), "public parts only: {set}");
+    assert_eq!(jwks::verifying_key(&set["keys"][0]).unwrap(), key.verifying_key());
     let engine = base64::engine::general_purpose::STANDARD;
     let payload = engine.decode(envelope["payload"].as_str().unwrap()).unwrap();
     let signature =
@@ -511,4 +554,6 @@ async fn the_attestation_is_an_in_toto_statement_signed_when_a_key_is_set() {
     let inner: serde_json::Value = serde_json::from_slice(&payload).unwrap();
     assert_eq!(inner["_type"], "https://in-toto.io/Statement/v1");
     assert_eq!(inner["subject"][0]["digest"]["sha256"], own_digest.as_str());
+    assert_eq!(inner["predicate"]["nonce"], "abc_DEF-123");
+    assert!(inner["predicate"].get("unsigned").is_none());
 }

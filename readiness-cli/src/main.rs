@@ -1,6 +1,7 @@
 //! `readiness`: the command line of the readiness library. It gates a CI job on a running
-//! service's verdict (`check`), compares two checklists (`diff`), and checks that Kubernetes
-//! probes fit the service's report deadline and shutdown drain (`probes`).
+//! service's verdict (`check`), compares two checklists (`diff`), checks that Kubernetes
+//! probes fit the service's report deadline and shutdown drain (`probes`), and verifies a signed
+//! statement (`verify`).
 //!
 //! Exit codes (DESIGN §11): **0** satisfied, **1** not satisfied / regressed / a probe that does
 //! not fit, **2** cannot evaluate (unreachable, a malformed answer, a refused token, bad
@@ -13,6 +14,7 @@ mod junit;
 mod markdown;
 mod probes;
 mod source;
+mod verify;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -34,6 +36,9 @@ Examples:
 
   # Whether the manifests' probes fit the service's deadline and drain:
   readiness probes deploy/kubernetes.yaml
+
+  # Whether a fresh signed statement is genuine, with the key from a source you trust:
+  readiness verify http://127.0.0.1:3000 --key release-keys.json --nonce n-2f9c --max-age 5m
 
 Exit codes: 0 satisfied, 1 not satisfied (or regressed, or a probe does not fit), 2 cannot evaluate.";
 
@@ -81,6 +86,18 @@ the readiness probe's periodSeconds x failureThreshold must not exceed the drain
 container's env, --drain-ms, or the service's shutdown check); the drain must end before
 terminationGracePeriodSeconds.")]
     Probes(probes::Args),
+    /// Verify a signed statement: signature, key id, nonce, age, expiry and optionally the binary.
+    #[command(after_help = "\
+Examples:
+  readiness verify https://orders.internal:3000 --key keys.json --nonce \"$(uuidgen | tr -d -)\" --max-age 5m
+  readiness verify envelope.json --key https://orders.internal:3000 --binary target/release/orders
+
+ENVELOPE is a DSSE envelope file, or a URL (a service's base URL reads /readiness/attestation with
+the detail token and sends --nonce). --key is a JWK Set file or URL (a base URL reads
+/readiness/attestation/keys, without the token); fetch it from a source you trust, not from the
+service under audit alone. Exit 0 valid, 1 invalid (a bare unsigned statement is invalid), 2 cannot
+evaluate.")]
+    Verify(verify::Args),
 }
 
 /// How the result is written.
@@ -134,6 +151,10 @@ fn main() -> ExitCode {
         Command::Probes(args) => {
             let file = args.output.clone();
             (probes::run(&args), file)
+        }
+        Command::Verify(args) => {
+            let file = args.output.clone();
+            (verify::run(&args), file)
         }
     };
     match result.and_then(|finding| write(&finding, output_file.as_ref()).map(|()| finding.satisfied)) {

@@ -63,16 +63,20 @@ impl Connection {
 
     /// Fetches JSON from `url` with the token, if there is one.
     pub(crate) fn get_json(&self, address: &str) -> Result<Value, CannotEvaluate> {
-        self.fetch(address, false)
+        self.fetch(address, false, self.token()?)
+    }
+
+    /// Fetches JSON without the token: for what is public (a key set), which may live elsewhere.
+    pub(crate) fn get_json_anonymous(&self, address: &str) -> Result<Value, CannotEvaluate> {
+        self.fetch(address, false, None)
     }
 
     /// Fetches a health+json report, which answers 503 when it fails and is read all the same.
     pub(crate) fn get_health(&self, address: &str) -> Result<Value, CannotEvaluate> {
-        self.fetch(address, true)
+        self.fetch(address, true, self.token()?)
     }
 
-    fn fetch(&self, address: &str, failing_report: bool) -> Result<Value, CannotEvaluate> {
-        let token = self.token()?;
+    fn fetch(&self, address: &str, failing_report: bool, token: Option<Token>) -> Result<Value, CannotEvaluate> {
         let url = &shown(address);
         if !self.quiet {
             eprintln!("readiness: fetching {url}");

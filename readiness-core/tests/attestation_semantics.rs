@@ -93,7 +93,7 @@ async fn a_warning_never_verifies_and_is_shown_in_every_output() {
     assert!(metrics.contains(r#"readiness_control_attestation{control="security.network.headers",catalog="osgb",required="false",attestation="verified"} 0"#));
 
     let subject = in_toto::Subject::new("orders", "00".repeat(32));
-    let statement = in_toto::statement(&report, &subject);
+    let statement = in_toto::statement(&report, &subject, &in_toto::Freshness::new(std::time::Duration::from_secs(60)));
     let controls = statement["predicate"]["controls"].as_array().unwrap();
     let headers = controls.iter().find(|c| c["id"] == "security.network.headers").unwrap();
     assert_eq!(headers["attestation"], "declared");

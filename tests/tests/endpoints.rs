@@ -82,10 +82,21 @@ async fn every_route_of_the_http_contract() {
     assert!(body.contains(r#"readiness_control_attestation{control="performance.scalability.db-pooling""#));
 
     assert_eq!(get(service.url("/readiness/attestation"), &[]).await.0, 401);
-    let (status, content_type, body) = get(service.url("/readiness/attestation"), &auth).await;
+    // The executable's digest is read at startup, off the async threads: 503 until it is done.
+    let waited = std::time::Instant::now();
+    let (status, content_type, body) = loop {
+        let answer = get(service.url("/readiness/attestation"), &auth).await;
+        if answer.0 != 503 || waited.elapsed() > std::time::Duration::from_secs(20) {
+            break answer;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
     assert_eq!((status, content_type.as_str()), (200, "application/vnd.dsse.envelope.v1+json"), "{body}");
     let envelope: serde_json::Value = serde_json::from_str(&body).unwrap();
-    assert_eq!(envelope["signatures"][0]["keyid"], "example-service");
+    let (status, content_type, keys) = get(service.url("/readiness/attestation/keys"), &[]).await;
+    assert_eq!((status, content_type.as_str()), (200, "application/jwk-set+json"), "anonymous: {keys}");
+    let keys: serde_json::Value = serde_json::from_str(&keys).unwrap();
+    assert_eq!(envelope["signatures"][0]["keyid"], keys["keys"][0]["kid"]);
 
     let (status, content_type, body) = get(service.url("/readiness?format=yaml"), &[]).await;
     assert_eq!((status, content_type.as_str()), (400, "application/problem+json"), "{body}");

@@ -102,7 +102,7 @@ pub async fn assemble(settings: &Settings) -> Result<Service, Box<dyn std::error
         routes = routes.secret_token(token);
     }
     if let Some(seed) = &settings.attestation_key {
-        routes = routes.signing_key(config::signing_key(seed)?, "example-service");
+        routes = routes.signing_key(config::signing_key(seed)?);
     }
     let app = api.layer(metrics.layer()).merge(routes.build()?);
     Ok(Service {

@@ -12,11 +12,14 @@
 //! # #[tokio::main(flavor = "current_thread")] async fn main() {
 //! let readiness = readiness_core::testing::builder().service("orders", "1.0.0").build().unwrap();
 //! let report = readiness.checklist().await;
-//! let statement = in_toto::statement(&report, &in_toto::Subject::new("orders", "ab12"));
+//! let freshness = in_toto::Freshness::new(std::time::Duration::from_secs(600)).nonce("n-42").unwrap();
+//! let statement = in_toto::statement(&report, &in_toto::Subject::new("orders", "ab12"), &freshness);
 //! assert_eq!(statement["_type"], "https://in-toto.io/Statement/v1");
+//! assert_eq!(statement["predicate"]["nonce"], "n-42");
 //!
 //! let key = SigningKey::from_bytes(&[7; 32]);
-//! let envelope = in_toto::envelope(&statement, &key, "release-key");
+//! let envelope = in_toto::envelope(&statement, &key);
+//! assert_eq!(envelope["signatures"][0]["keyid"], readiness_core::output::jwks::key_id(&key.verifying_key()));
 //! let payload = base64::engine::general_purpose::STANDARD.decode(envelope["payload"].as_str().unwrap()).unwrap();
 //! let signature = base64::engine::general_purpose::STANDARD.decode(envelope["signatures"][0]["sig"].as_str().unwrap()).unwrap();
 //! let signature = Signature::from_slice(&signature).unwrap();
@@ -25,7 +28,7 @@
 //! # }
 //! ```
 
-use std::sync::OnceLock;
+use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -33,7 +36,7 @@ use ed25519_dalek::{Signer, SigningKey};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use super::checklist;
+use super::{checklist, jwks};
 use crate::report::Report;
 
 /// The statement's `_type`.
@@ -42,8 +45,11 @@ pub const STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";
 pub const PREDICATE_TYPE: &str = "https://readiness.dev/checklist/v1";
 /// The DSSE payload type of an in-toto statement.
 pub const PAYLOAD_TYPE: &str = "application/vnd.in-toto+json";
-/// The media type of an unsigned statement.
-pub const STATEMENT_CONTENT_TYPE: &str = "application/vnd.in-toto+json";
+/// The media type of an unsigned statement: plain JSON, so nothing takes it for a signed
+/// attestation (in-toto's own media type is the payload type of the signed envelope).
+pub const STATEMENT_CONTENT_TYPE: &str = "application/json";
+/// The longest nonce a verifier may ask to have echoed.
+pub const MAX_NONCE_LEN: usize = 64;
 /// The media type of a DSSE envelope.
 pub const ENVELOPE_CONTENT_TYPE: &str = "application/vnd.dsse.envelope.v1+json";
 
@@ -60,22 +66,27 @@ impl Subject {
         Self { name: name.into(), sha256: sha256_hex.into() }
     }
 
-    /// The running executable, named `name`, digested once per process.
+    /// The running executable, named `name`: the SHA-256 of `/proc/self/exe` (the file the
+    /// process was started from, even if it has since been replaced on disk), or of
+    /// [`std::env::current_exe`] where there is no `/proc`.
+    ///
+    /// This reads the whole binary: call it once, off the async threads (readiness-axum does,
+    /// at startup), and again after an error rather than keeping it.
     ///
     /// # Errors
     ///
     /// When the executable cannot be read.
     pub fn running_executable(name: impl Into<String>) -> std::io::Result<Self> {
-        static DIGEST: OnceLock<Result<String, String>> = OnceLock::new();
-        let digest = DIGEST.get_or_init(|| {
-            let path = std::env::current_exe().map_err(|error| error.to_string())?;
-            let bytes = std::fs::read(path).map_err(|error| error.to_string())?;
-            Ok(hex(&Sha256::digest(&bytes)))
-        });
-        match digest {
-            Ok(digest) => Ok(Self::new(name, digest.clone())),
-            Err(error) => Err(std::io::Error::other(error.clone())),
-        }
+        let bytes = match std::fs::read("/proc/self/exe") {
+            Ok(bytes) => bytes,
+            Err(_) => std::fs::read(std::env::current_exe()?)?,
+        };
+        Ok(Self::new(name, hex(&Sha256::digest(&bytes))))
+    }
+
+    /// The artifact's name.
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
     /// The hex digest.
@@ -88,14 +99,71 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
-/// The statement: the subject, and the checklist as predicate.
-pub fn statement(report: &Report, subject: &Subject) -> Value {
+/// How fresh a statement is: the nonce a verifier sent, echoed so a captured statement cannot
+/// be replayed to it, and how long after `generated_at` the statement may be believed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use]
+pub struct Freshness {
+    valid_for: Duration,
+    nonce: Option<String>,
+}
+
+/// A nonce that is empty, longer than [`MAX_NONCE_LEN`] or not URL-safe (`A-Z a-z 0-9 - _`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a nonce is 1 to {MAX_NONCE_LEN} URL-safe characters (A-Z, a-z, 0-9, `-`, `_`)")]
+pub struct InvalidNonce;
+
+impl Freshness {
+    /// Valid for `valid_for` after it is generated, without a nonce.
+    pub fn new(valid_for: Duration) -> Self {
+        Self { valid_for, nonce: None }
+    }
+
+    /// Echoes `nonce` in the predicate.
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidNonce`] unless it is 1 to 64 URL-safe characters.
+    pub fn nonce(mut self, nonce: impl Into<String>) -> Result<Self, InvalidNonce> {
+        let nonce = nonce.into();
+        let valid = !nonce.is_empty()
+            && nonce.len() <= MAX_NONCE_LEN
+            && nonce.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !valid {
+            return Err(InvalidNonce);
+        }
+        self.nonce = Some(nonce);
+        Ok(self)
+    }
+
+    /// How long the statement may be believed.
+    pub fn valid_for(&self) -> Duration {
+        self.valid_for
+    }
+}
+
+/// The statement: the subject, and the checklist as predicate with `nonce` (when given) and
+/// `expires_at` beside its `generated_at`.
+pub fn statement(report: &Report, subject: &Subject, freshness: &Freshness) -> Value {
+    let mut predicate = checklist::json(report);
+    let expires = report.generated_at + freshness.valid_for;
+    predicate["expires_at"] = json!(expires.format(&time::format_description::well_known::Rfc3339).ok());
+    if let Some(nonce) = &freshness.nonce {
+        predicate["nonce"] = json!(nonce);
+    }
     json!({
         "_type": STATEMENT_TYPE,
         "subject": [{"name": subject.name, "digest": {"sha256": subject.sha256}}],
         "predicateType": PREDICATE_TYPE,
-        "predicate": checklist::json(report),
+        "predicate": predicate,
     })
+}
+
+/// Marks a statement served without a signature as such, in its predicate: `"unsigned"` says
+/// why, so a copy passed on cannot be mistaken for a signed attestation.
+pub fn mark_unsigned(statement: &mut Value) {
+    statement["predicate"]["unsigned"] =
+        json!("no signing key is configured: nothing proves who made this statement");
 }
 
 /// DSSE's pre-authentication encoding: what is signed.
@@ -105,8 +173,10 @@ pub fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
     encoded
 }
 
-/// A DSSE envelope of the statement, signed with `key` and labelled `keyid`.
-pub fn envelope(statement: &Value, key: &SigningKey, keyid: &str) -> Value {
+/// A DSSE envelope of the statement signed with `key`; its `keyid` is the key's thumbprint
+/// ([`jwks::key_id`]), the `kid` of the key in the JWK Set.
+pub fn envelope(statement: &Value, key: &SigningKey) -> Value {
+    let keyid = jwks::key_id(&key.verifying_key());
     let payload = statement.to_string().into_bytes();
     let signature = key.sign(&pae(PAYLOAD_TYPE, &payload));
     json!({
@@ -134,5 +204,18 @@ mod tests {
         let first = Subject::running_executable("tests").unwrap();
         assert_eq!(first.sha256().len(), 64);
         assert_eq!(first, Subject::running_executable("tests").unwrap());
+        let on_disk = std::fs::read(std::env::current_exe().unwrap()).unwrap();
+        assert_eq!(first.sha256(), hex(&Sha256::digest(&on_disk)));
+    }
+
+    #[test]
+    fn a_nonce_is_short_and_url_safe() {
+        let fresh = Freshness::new(Duration::from_secs(60));
+        assert!(fresh.clone().nonce("a-Z_09").is_ok());
+        assert!(fresh.clone().nonce("x".repeat(64)).is_ok());
+        for bad in ["", "has space", "semi;colon", "<script>", "é"] {
+            assert_eq!(fresh.clone().nonce(bad), Err(InvalidNonce), "{bad:?}");
+        }
+        assert_eq!(fresh.nonce("x".repeat(65)), Err(InvalidNonce));
     }
 }

@@ -6,6 +6,7 @@ pub mod checklist;
 pub mod health_json;
 pub mod html;
 pub mod in_toto;
+pub mod jwks;
 pub mod prometheus;
 pub mod text;
 
