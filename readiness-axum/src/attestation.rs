@@ -35,11 +35,6 @@ impl Attestation {
         self.keys.clone()
     }
 
-    /// The key id of the signing key, for `Debug`.
-    pub(crate) fn key_id(&self) -> Option<String> {
-        self.signing.as_ref().map(|key| jwks::key_id(&key.verifying_key()))
-    }
-
     /// The statement of `report`: enveloped and signed when a key is configured, plainly marked
     /// unsigned and served as plain JSON otherwise.
     pub(crate) fn render(&self, report: &Report, nonce: Option<&str>) -> Result<(&'static str, Bytes), Problem> {
@@ -51,9 +46,7 @@ impl Attestation {
         let subject = in_toto::Subject::new(report.service.name.clone(), digest);
         let mut statement = in_toto::statement(report, &subject, &freshness);
         Ok(match &self.signing {
-            Some(key) => {
-                (in_toto::ENVELOPE_CONTENT_TYPE, Bytes::from(in_toto::envelope(&statement, key).to_string()))
-            }
+            Some(key) => (in_toto::ENVELOPE_CONTENT_TYPE, Bytes::from(in_toto::envelope(&statement, key).to_string())),
             None => {
                 in_toto::mark_unsigned(&mut statement);
                 (in_toto::STATEMENT_CONTENT_TYPE, Bytes::from(statement.to_string()))

@@ -275,7 +275,8 @@ mod tests {
 
     #[test]
     fn queries_are_parsed_strictly() {
-        let query = parse_query(Some("verbose&exclude=db%3Aping&exclude=cache:ping&format=text"), Params::Report).unwrap();
+        let query =
+            parse_query(Some("verbose&exclude=db%3Aping&exclude=cache:ping&format=text"), Params::Report).unwrap();
         assert!(query.verbose);
         assert_eq!(query.format, Some(Format::Text));
         assert_eq!(query.exclude, ["db:ping", "cache:ping"]);

@@ -15,9 +15,9 @@ use readiness_core::output::{Disclosure, checklist, health_json, html, jwks, pro
 use readiness_core::{Readiness, Report, Selection};
 use secrecy::SecretString;
 
+use crate::attestation::{self, Attestation};
 use crate::metrics::RequestMetrics;
 use crate::problem::Problem;
-use crate::attestation::{self, Attestation};
 use crate::request::{Format, Params, is_authorized, negotiate, parse_query};
 
 /// Who may see details: outputs, observed values, evidence, source locations, the checklist.

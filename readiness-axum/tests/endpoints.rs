@@ -511,7 +511,8 @@ async fn the_attestation_is_an_in_toto_statement_signed_when_a_key_is_set() {
     .unwrap();
     assert_eq!(expires - generated, time::Duration::minutes(10), "the default validity");
     // A nonce that is not 1..=64 URL-safe characters is refused, never echoed.
-    for bad in ["nonce=", "nonce=a%20b", "nonce=%3Cscript%3E", &format!("nonce={}", "x".repeat(65)), "nonce=a&nonce=b"] {
+    for bad in ["nonce=", "nonce=a%20b", "nonce=%3Cscript%3E", &format!("nonce={}", "x".repeat(65)), "nonce=a&nonce=b"]
+    {
         let answer = get(&unsigned, &format!("/readiness/attestation?{bad}")).await;
         assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{bad}");
         assert!(!answer.body.contains("script"), "{bad}");
@@ -527,7 +528,13 @@ async fn the_attestation_is_an_in_toto_statement_signed_when_a_key_is_set() {
         .attestation_validity(std::time::Duration::from_secs(60))
         .build()
         .unwrap();
-    let answer = get_with(&signed, "/readiness/attestation?nonce=abc_DEF-123", header::AUTHORIZATION, &format!("Bearer {TOKEN}")).await;
+    let answer = get_with(
+        &signed,
+        "/readiness/attestation?nonce=abc_DEF-123",
+        header::AUTHORIZATION,
+        &format!("Bearer {TOKEN}"),
+    )
+    .await;
     assert_eq!(answer.content_type, "application/vnd.dsse.envelope.v1+json");
     let envelope = json(&answer);
     assert_eq!(envelope["payloadType"], in_toto::PAYLOAD_TYPE);

@@ -86,7 +86,7 @@ pub(crate) fn run(args: &Args) -> Result<Finding, CannotEvaluate> {
         return Err("verify writes text or json".into());
     }
     if let Some(nonce) = &args.nonce {
-        in_toto::Freshness::new(Duration::ZERO)
+        let _valid = in_toto::Freshness::new(Duration::ZERO)
             .nonce(nonce.as_str())
             .map_err(|error| format!("--nonce: {error}"))?;
     }
@@ -105,11 +105,7 @@ pub(crate) fn run(args: &Args) -> Result<Finding, CannotEvaluate> {
         None => None,
     };
     let verification = verify(&envelope, &keys, args, binary_digest.as_deref())?;
-    let summary = format!(
-        "{}: {}",
-        args.envelope,
-        if verification.valid { "valid" } else { "INVALID" }
-    );
+    let summary = format!("{}: {}", args.envelope, if verification.valid { "valid" } else { "INVALID" });
     let output = match args.format {
         Format::Json => {
             let mut text = serde_json::to_string_pretty(&verification).map_err(|error| error.to_string())?;
@@ -166,7 +162,10 @@ fn verify(envelope: &Value, keys: &Value, args: &Args, binary: Option<&str>) -> 
         .ok_or_else(|| format!("{} is not a JWK Set (no `keys` array)", args.key))?;
     let mut result = Verification::default();
     if envelope.get("_type").is_some() && envelope.get("payload").is_none() {
-        return Ok(result.stop("signature", "a bare statement, not a DSSE envelope: it is unsigned, and nothing proves who made it"));
+        return Ok(result.stop(
+            "signature",
+            "a bare statement, not a DSSE envelope: it is unsigned, and nothing proves who made it",
+        ));
     }
     let (Some(payload_type), Some(payload), Some(signatures)) = (
         envelope.get("payloadType").and_then(Value::as_str),
@@ -212,7 +211,9 @@ fn verify(envelope: &Value, keys: &Value, args: &Args, binary: Option<&str>) -> 
                 verified_by = Some(keyid.to_owned());
                 break;
             }
-            Some(_) => problems.push(format!("the signature by `{keyid}` does not verify: the payload was changed or signed by another key")),
+            Some(_) => problems.push(format!(
+                "the signature by `{keyid}` does not verify: the payload was changed or signed by another key"
+            )),
             None => problems.push(format!("the signature by `{keyid}` is not a base64 Ed25519 signature")),
         }
     }
@@ -263,11 +264,15 @@ fn freshness(result: &mut Verification, predicate: &Value, args: &Args) {
         (Some(asked), Some(echoed)) => {
             result.step("nonce", false, format!("asked `{asked}`, the statement echoes `{echoed}`: a replay"));
         }
-        (Some(asked), None) => result.step("nonce", false, format!("asked `{asked}`, the statement echoes none: a replay")),
+        (Some(asked), None) => {
+            result.step("nonce", false, format!("asked `{asked}`, the statement echoes none: a replay"))
+        }
         (None, _) => result.step("nonce", true, "none asked: give --nonce to rule out a replayed statement"),
     }
     let now = OffsetDateTime::now_utc();
-    let time_of = |field: &str| predicate.get(field).and_then(Value::as_str).and_then(|text| OffsetDateTime::parse(text, &Rfc3339).ok());
+    let time_of = |field: &str| {
+        predicate.get(field).and_then(Value::as_str).and_then(|text| OffsetDateTime::parse(text, &Rfc3339).ok())
+    };
     match time_of("generated_at") {
         None => result.step("age", false, "no readable generated_at"),
         Some(generated) if generated > now + CLOCK_SKEW => {
@@ -278,15 +283,25 @@ fn freshness(result: &mut Verification, predicate: &Value, args: &Args) {
             let age_text = humantime::format_duration(Duration::from_secs(age.whole_seconds().unsigned_abs()));
             match args.max_age {
                 Some(max) if age > max => {
-                    result.step("age", false, format!("generated {age_text} ago, older than --max-age {}", humantime::format_duration(max)));
+                    result.step(
+                        "age",
+                        false,
+                        format!("generated {age_text} ago, older than --max-age {}", humantime::format_duration(max)),
+                    );
                 }
-                Some(max) => result.step("age", true, format!("generated {age_text} ago, within {}", humantime::format_duration(max))),
+                Some(max) => result.step(
+                    "age",
+                    true,
+                    format!("generated {age_text} ago, within {}", humantime::format_duration(max)),
+                ),
                 None => result.step("age", true, format!("generated {age_text} ago")),
             }
         }
     }
     match time_of("expires_at") {
-        None => result.step("expiry", false, "no readable expires_at: the statement says nothing of how long to believe it"),
+        None => {
+            result.step("expiry", false, "no readable expires_at: the statement says nothing of how long to believe it")
+        }
         Some(expires) if expires <= now => result.step("expiry", false, format!("expired at {expires}")),
         Some(expires) => result.step("expiry", true, format!("valid until {expires}")),
     }

@@ -175,3 +175,59 @@ fn the_repositorys_manifest_fits_the_running_example() {
     assert!(run.stdout.contains("deadline 900 ms from the service"), "{}", run.stdout);
     assert!(run.stdout.contains("GET /readiness: the service answers 200"), "{}", run.stdout);
 }
+
+#[test]
+fn a_fresh_signed_statement_of_the_running_example_verifies_and_a_replay_does_not() {
+    let service = ExampleService::start(&[
+        ("JWT_SECRET", STRONG_JWT_SECRET),
+        ("READINESS_TOKEN", TOKEN),
+        ("ATTESTATION_KEY", "6a0d2e8f4b1c97a3d5e0f28b6c4a19d7e3b5f08a2c6d4e1b9f7a3c5e0d2b8f46"),
+    ]);
+    let binary = readiness_tests::example_binary();
+    // The digest of the binary is read at startup: the first answers may be 503 (exit 2).
+    let waited = std::time::Instant::now();
+    let run = loop {
+        let run = readiness(
+            &[
+                "verify",
+                service.base_url(),
+                "--key",
+                service.base_url(),
+                "--nonce",
+                "e2e-n1",
+                "--max-age",
+                "1m",
+                "--binary",
+                binary.to_str().unwrap(),
+            ],
+            TOKEN,
+        );
+        if run.code != 2 || waited.elapsed() > Duration::from_secs(20) {
+            break run;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("ok    binary"), "{}", run.stdout);
+    assert!(run.stdout.contains("example-service 0.1.0"), "{}", run.stdout);
+    // The same envelope saved and presented to a verifier asking its own nonce: a replay.
+    let saved = std::env::temp_dir().join(format!("readiness-e2e-envelope-{}.json", std::process::id()));
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let envelope = runtime.block_on(async {
+        reqwest::Client::new()
+            .get(service.url("/readiness/attestation?nonce=e2e-n1"))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    });
+    std::fs::write(&saved, envelope).unwrap();
+    let replay =
+        readiness(&["verify", saved.to_str().unwrap(), "--key", service.base_url(), "--nonce", "e2e-n2"], TOKEN);
+    assert_eq!(replay.code, 1, "{}", replay.stdout);
+    assert!(replay.stdout.contains("a replay"), "{}", replay.stdout);
+    let _ = std::fs::remove_file(saved);
+}

@@ -162,8 +162,7 @@ pub fn statement(report: &Report, subject: &Subject, freshness: &Freshness) -> V
 /// Marks a statement served without a signature as such, in its predicate: `"unsigned"` says
 /// why, so a copy passed on cannot be mistaken for a signed attestation.
 pub fn mark_unsigned(statement: &mut Value) {
-    statement["predicate"]["unsigned"] =
-        json!("no signing key is configured: nothing proves who made this statement");
+    statement["predicate"]["unsigned"] = json!("no signing key is configured: nothing proves who made this statement");
 }
 
 /// DSSE's pre-authentication encoding: what is signed.

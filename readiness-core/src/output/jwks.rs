@@ -69,7 +69,8 @@ pub enum JwkError {
 ///
 /// [`JwkError`] when it is not an RFC 8037 Ed25519 public key.
 pub fn verifying_key(jwk: &Value) -> Result<VerifyingKey, JwkError> {
-    if jwk.get("kty").and_then(Value::as_str) != Some("OKP") || jwk.get("crv").and_then(Value::as_str) != Some("Ed25519")
+    if jwk.get("kty").and_then(Value::as_str) != Some("OKP")
+        || jwk.get("crv").and_then(Value::as_str) != Some("Ed25519")
     {
         return Err(JwkError::NotEd25519);
     }
