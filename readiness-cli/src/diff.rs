@@ -56,6 +56,8 @@ struct Changes {
     improved: Vec<Moved>,
     added: Vec<Listed>,
     removed: Vec<Listed>,
+    /// Checks no longer bound to a control both sides list: drift, whatever the state says.
+    unbound: Vec<Unbound>,
     build: Vec<BuildChange>,
     verdict: Option<VerdictChange>,
 }
@@ -72,6 +74,12 @@ struct Moved {
 struct Listed {
     control: String,
     attestation: AttestationState,
+}
+
+#[derive(Debug, Serialize)]
+struct Unbound {
+    control: String,
+    checks: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -124,6 +132,16 @@ fn compare(old: &Checklist, new: &Checklist) -> Changes {
                     to: after.state(),
                     evidence: after.standing.evidence.clone(),
                 };
+                let dropped: Vec<String> = before
+                    .standing
+                    .checks
+                    .iter()
+                    .filter(|check| !after.standing.checks.contains(check))
+                    .cloned()
+                    .collect();
+                if !dropped.is_empty() {
+                    changes.unbound.push(Unbound { control: before.id().to_owned(), checks: dropped });
+                }
                 match rank(after.state()).cmp(&rank(before.state())) {
                     std::cmp::Ordering::Greater => changes.regressed.push(moved),
                     std::cmp::Ordering::Less => changes.improved.push(moved),
@@ -156,11 +174,19 @@ fn compare(old: &Checklist, new: &Checklist) -> Changes {
             new: Value::from(new.service.version.as_str()),
         });
     }
+    if old.control_set != new.control_set {
+        changes.build.push(BuildChange {
+            field: "control_set".to_owned(),
+            old: old.control_set.clone().map_or(Value::Null, Value::from),
+            new: new.control_set.clone().map_or(Value::Null, Value::from),
+        });
+    }
     if let (Some(before), Some(after)) = (&old.verdict, &new.verdict) {
         changes.verdict = verdict_change(before, after);
     }
     changes.regression = !changes.regressed.is_empty()
         || !changes.removed.is_empty()
+        || !changes.unbound.is_empty()
         || changes.verdict.as_ref().is_some_and(|verdict| verdict.fell);
     changes
 }
@@ -190,11 +216,12 @@ fn verdict_change(before: &Verdict, after: &Verdict) -> Option<VerdictChange> {
 impl Changes {
     fn summary(&self) -> String {
         format!(
-            "{} → {}: {} regressed, {} removed, {} improved, {} added, {} build changes{}",
+            "{} → {}: {} regressed, {} removed, {} with checks dropped, {} improved, {} added, {} build changes{}",
             self.old,
             self.new,
             self.regressed.len(),
             self.removed.len(),
+            self.unbound.len(),
             self.improved.len(),
             self.added.len(),
             self.build.len(),
@@ -210,6 +237,7 @@ impl Changes {
             .chain(&self.improved)
             .map(|moved| moved.control.len())
             .chain(self.added.iter().chain(&self.removed).map(|listed| listed.control.len()))
+            .chain(self.unbound.iter().map(|unbound| unbound.control.len()))
             .max()
             .unwrap_or(0);
         let mut line = |kind: &str, control: &str, what: String| {
@@ -225,6 +253,10 @@ impl Changes {
                 &listed.control,
                 format!("was {}; the new checklist no longer lists it", listed.attestation.as_str()),
             );
+        }
+        for unbound in &self.unbound {
+            let checks: Vec<String> = unbound.checks.iter().map(|check| format!("`{check}`")).collect();
+            line("UNBOUND", &unbound.control, format!("{} no longer bound to it", checks.join(", ")));
         }
         for moved in &self.improved {
             line("improved", &moved.control, format!("{} → {}", moved.from.as_str(), moved.to.as_str()));

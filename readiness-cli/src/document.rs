@@ -18,6 +18,8 @@ pub(crate) struct Checklist {
     pub(crate) profile: String,
     pub(crate) verdict: Option<Verdict>,
     pub(crate) timing: Option<Timing>,
+    /// The control-set hash, when the service publishes one.
+    pub(crate) control_set: Option<String>,
     pub(crate) controls: Vec<Entry>,
 }
 
@@ -66,6 +68,8 @@ struct Raw {
     verdict: Option<Verdict>,
     #[serde(default)]
     timing: Option<Timing>,
+    #[serde(default)]
+    control_set: Option<String>,
     controls: Vec<Value>,
 }
 
@@ -88,6 +92,7 @@ impl Checklist {
             profile: raw.profile,
             verdict: raw.verdict,
             timing: raw.timing,
+            control_set: raw.control_set,
             controls,
         })
     }

@@ -291,7 +291,11 @@ fn diff_reports_regressions_with_exit_1_and_improvements_with_exit_0() {
     );
     let same = run(&["diff", &before, &before], None);
     assert_eq!(same.code, 0);
-    assert!(same.stdout.contains("0 regressed, 0 removed, 0 improved, 0 added, 0 build changes"), "{}", same.stdout);
+    assert!(
+        same.stdout.contains("0 regressed, 0 removed, 0 with checks dropped, 0 improved, 0 added, 0 build changes"),
+        "{}",
+        same.stdout
+    );
 
     // A control the new build no longer lists, and a new commit.
     let mut dropped = good.clone();
@@ -306,6 +310,26 @@ fn diff_reports_regressions_with_exit_1_and_improvements_with_exit_0() {
     assert_eq!(changes["removed"][0]["control"], "security.data.secrets");
     let fields: Vec<&str> = changes["build"].as_array().unwrap().iter().map(|c| c["field"].as_str().unwrap()).collect();
     assert!(fields.contains(&"commit") && fields.contains(&"version"), "{fields:?}");
+
+    // A deploy that dropped the check behind a control: the control set changed, and the
+    // control lost its check even where its state did not move.
+    let mut unbound = good.clone();
+    for control in unbound["controls"].as_array_mut().unwrap() {
+        if control["id"] == "security.auth.rbac" {
+            control["checks"] = serde_json::json!([]);
+            control["attestation"] = "verified".into();
+        }
+    }
+    unbound["control_set"] = "sha256:another".into();
+    let unbound = write(&dir, "unbound.json", &unbound.to_string());
+    let drift = run(&["diff", &before, &unbound], None);
+    assert_eq!(drift.code, 1, "{}", drift.stdout);
+    assert!(
+        drift.stdout.contains("UNBOUND") && drift.stdout.contains("`authz:roles` no longer bound to it"),
+        "{}",
+        drift.stdout
+    );
+    assert!(drift.stdout.contains("build      control_set: sha256:"), "{}", drift.stdout);
 
     // One side from a running service; the other an in-toto statement of the same document.
     let url = gate_service();

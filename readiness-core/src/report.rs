@@ -300,6 +300,11 @@ pub struct Report {
     /// The profile applied to the controls (only with controls).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verdict: Option<Verdict>,
+    /// The control-set hash, `sha256:<hex>`: the controls, the checks bound to each, where each
+    /// is declared, and every check's name. Two builds that declare and check the same things
+    /// in the same places have the same hash; one that dropped a control, a check or a
+    /// declaration has another.
+    pub control_set: String,
     /// How long a report may take to answer (only with controls): what a probe's
     /// `timeoutSeconds` must exceed.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -35,7 +35,7 @@ pub const JSON_CONTENT_TYPE: &str = "application/json";
 /// The media type of the Markdown form.
 pub const MARKDOWN_CONTENT_TYPE: &str = "text/markdown; charset=utf-8";
 
-/// `{"service", "status", "profile", "coverage", "verdict", "timing", "controls": [...]}` — a report made with
+/// `{"service", "status", "profile", "coverage", "verdict", "timing", "control_set", "controls": [...]}` — a report made with
 /// [`crate::Readiness::checklist`] or [`crate::Readiness::snapshot`].
 pub fn json(report: &Report) -> Value {
     json!({
@@ -46,6 +46,7 @@ pub fn json(report: &Report) -> Value {
         "coverage": report.coverage,
         "verdict": report.verdict,
         "timing": report.timing,
+        "control_set": report.control_set,
         "controls": report.controls,
     })
 }

@@ -47,6 +47,8 @@ pub fn render(report: &Report, disclosure: Disclosure) -> Value {
     if disclosure == Disclosure::Full {
         body.insert("instance".into(), json!(report.service.instance));
     }
+    // Not a detail: it names no control and no check, and a fleet compares it across replicas.
+    body.insert("controlSet".into(), json!(report.control_set));
     body.insert("checks".into(), Value::Object(checks));
     body.insert("notes".into(), json!(report.notes));
     Value::Object(body)

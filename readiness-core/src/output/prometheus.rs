@@ -108,6 +108,13 @@ pub fn write_report(out: &mut MetricsWriter, report: &Report) {
         1.0,
     );
 
+    out.family(
+        "readiness_control_set_info",
+        "gauge",
+        "The control-set hash (controls, bound checks, declaration places, check names), always 1: replicas of one build agree.",
+    );
+    out.sample("readiness_control_set_info", &[("hash", &report.control_set)], 1.0);
+
     out.family("readiness_status", "gauge", "Overall status of every check together: 1 for the current status.");
     for status in [Status::Pass, Status::Warn, Status::Fail] {
         out.sample("readiness_status", &[("status", status.as_str())], f64::from(u8::from(report.status == status)));

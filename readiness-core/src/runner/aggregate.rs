@@ -85,6 +85,7 @@ impl Engine {
             profile: self.profile.name().to_owned(),
             verdict: None,
             timing: None,
+            control_set: self.control_set().to_string(),
             shutting_down,
             notes,
         })

@@ -12,6 +12,7 @@
 
 mod aggregate;
 mod cache;
+mod control_set;
 mod run;
 mod schedule;
 
@@ -48,6 +49,8 @@ pub(crate) struct Engine {
     profile: Profile,
     settings: RunnerSettings,
     listeners: Vec<Listener>,
+    /// See [`crate::Report::control_set`].
+    control_set: Arc<str>,
     permits: Semaphore,
     shutting_down: AtomicBool,
     background_started: AtomicBool,
@@ -95,7 +98,9 @@ impl Engine {
         for declaration in declarations {
             by_control.entry(declaration.control.clone()).or_default().push(declaration);
         }
+        let control_set = Arc::from(control_set::hash(&controls, &entries, &checks_by_control, &by_control));
         Self {
+            control_set,
             service,
             state: Arc::new(state),
             entries,
@@ -152,6 +157,11 @@ impl Engine {
 
     pub(crate) fn settings(&self) -> &RunnerSettings {
         &self.settings
+    }
+
+    /// The control-set hash.
+    pub(crate) fn control_set(&self) -> &Arc<str> {
+        &self.control_set
     }
 
     /// The deadline and the longest check timeout.
