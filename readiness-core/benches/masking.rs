@@ -121,6 +121,69 @@ fn masking_throughput(c: &mut Criterion) {
     let _ = std::fs::remove_file(path);
 }
 
+/// The two figures of DESIGN §9 measured interleaved, beside criterion's: on a shared machine
+/// the speed drifts over seconds, and criterion times one side after the other. Here each round
+/// times a batch on both sides, alternating which goes first, so drift lands on both; the figure
+/// is the median of the rounds' ratios (unmasked time ÷ masked time = masked ÷ unmasked
+/// throughput), printed with its quartiles.
+fn interleaved_ratios(_: &mut Criterion) {
+    const ROUNDS: usize = 101;
+    const BATCH: u64 = 1000;
+    let dir = std::env::temp_dir();
+    let file = |side: &str| {
+        let path = dir.join(format!("readiness-masking-interleaved-{side}-{}.log", std::process::id()));
+        (std::sync::Arc::new(std::fs::File::create(&path).unwrap()), path)
+    };
+    let ((plain_file, plain_path), (masked_file, masked_path)) = (file("plain"), file("masked"));
+    let pairs = [
+        (
+            "formatter to io::sink",
+            tracing::Dispatch::new(formatter(io::sink)),
+            tracing::Dispatch::new(formatter(MaskingWriter::new(io::sink))),
+        ),
+        (
+            "formatter to a file",
+            tracing::Dispatch::new(formatter(move || std::sync::Arc::clone(&plain_file))),
+            tracing::Dispatch::new(formatter(MaskingWriter::new(move || std::sync::Arc::clone(&masked_file)))),
+        ),
+    ];
+    for (name, plain, masked) in &pairs {
+        let time = |dispatch: &tracing::Dispatch, round: u64| {
+            tracing::dispatcher::with_default(dispatch, || {
+                let started = std::time::Instant::now();
+                for i in 0..BATCH {
+                    log_realistic_events(round * BATCH + i);
+                }
+                started.elapsed().as_secs_f64()
+            })
+        };
+        // Warm both sides up first.
+        time(plain, 0);
+        time(masked, 0);
+        let mut ratios: Vec<f64> = (1..=ROUNDS as u64)
+            .map(|round| {
+                let (plain_time, masked_time) = if round % 2 == 0 {
+                    let plain_time = time(plain, round);
+                    (plain_time, time(masked, round))
+                } else {
+                    let masked_time = time(masked, round);
+                    (time(plain, round), masked_time)
+                };
+                plain_time / masked_time
+            })
+            .collect();
+        ratios.sort_by(f64::total_cmp);
+        println!(
+            "interleaved/{name}: masked ÷ unmasked throughput {:.3} (median of {ROUNDS} rounds of {BATCH} × 10 events; quartiles {:.3}–{:.3})",
+            ratios[ROUNDS / 2],
+            ratios[ROUNDS / 4],
+            ratios[3 * ROUNDS / 4]
+        );
+    }
+    let _ = std::fs::remove_file(plain_path);
+    let _ = std::fs::remove_file(masked_path);
+}
+
 /// The ten events as the formatter writes them, one line each.
 fn formatted_events() -> Vec<Vec<u8>> {
     #[derive(Clone, Default)]
@@ -192,5 +255,5 @@ fn adversarial_lines(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, masking_throughput, mask_one_line, adversarial_lines);
+criterion_group!(benches, masking_throughput, interleaved_ratios, mask_one_line, adversarial_lines);
 criterion_main!(benches);
