@@ -24,7 +24,7 @@
 //! | `GET /readiness?verbose&format=text` (or `Accept: text/plain`) | Kubernetes-style lines |
 //! | `GET /readiness?exclude=NAME` (repeatable) | without those checks; unknown names in `notes` |
 //! | `GET /readiness/{check}` | one check; 404 problem for an unknown name |
-//! | `GET /readiness/checklist` | every control: JSON, `text/html` or `text/markdown`; needs details |
+//! | `GET /readiness/checklist` | every control: JSON, `text/html`, `text/markdown` or an OSCAL 1.1 assessment-results document (`?format=oscal`, `application/oscal+json`); needs details |
 //! | `GET /readiness/metrics` | Prometheus text from cached results only |
 //! | `GET /readiness/attestation[?nonce=N]` | an in-toto Statement with the nonce echoed and an `expires_at` (a signed DSSE envelope with [`Routes::signing_key`], else plain JSON marked `unsigned`); needs details |
 //! | `GET /readiness/attestation/keys` | the verifying key as a JWK Set (RFC 8037), `kid` = the envelope's `keyid`; public, to anyone |

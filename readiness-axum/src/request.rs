@@ -21,6 +21,7 @@ pub(crate) enum Format {
     Html,
     Markdown,
     Prometheus,
+    Oscal,
 }
 
 impl Format {
@@ -32,6 +33,7 @@ impl Format {
             "html" => Some(Format::Html),
             "markdown" | "md" => Some(Format::Markdown),
             "prometheus" => Some(Format::Prometheus),
+            "oscal" => Some(Format::Oscal),
             _ => None,
         }
     }
@@ -43,6 +45,7 @@ impl Format {
             Format::Text | Format::Prometheus => "text/plain",
             Format::Html => "text/html",
             Format::Markdown => "text/markdown",
+            Format::Oscal => "application/oscal+json",
         }
     }
 }
@@ -105,7 +108,9 @@ pub(crate) fn parse_query(raw: Option<&str>, takes: Params) -> Result<Query, Pro
                     return Err(Problem::bad_request("`format` is given more than once"));
                 }
                 let format = Format::from_param(&value).ok_or_else(|| {
-                    Problem::bad_request("unknown `format`: use json, health+json, text, html, markdown or prometheus")
+                    Problem::bad_request(
+                        "unknown `format`: use json, health+json, text, html, markdown, oscal or prometheus",
+                    )
                 })?;
                 query.format = Some(format);
             }

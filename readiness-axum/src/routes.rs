@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get};
 use ed25519_dalek::SigningKey;
-use readiness_core::output::{Disclosure, checklist, health_json, html, jwks, prometheus, text};
+use readiness_core::output::{Disclosure, checklist, health_json, html, jwks, oscal, prometheus, text};
 use readiness_core::{Readiness, Report, Selection};
 use secrecy::SecretString;
 
@@ -399,7 +399,7 @@ async fn checklist_handler(
 ) -> Result<Response, Problem> {
     let headers = &headers;
     let query = parse_query(query.as_deref(), Params::Plain)?;
-    let format = negotiate(&query, headers, &[Format::Json, Format::Html, Format::Markdown])?;
+    let format = negotiate(&query, headers, &[Format::Json, Format::Html, Format::Markdown, Format::Oscal])?;
     shared.require_details(headers)?;
     let report = shared.readiness.checklist().await;
     let mut response = match format {
@@ -407,6 +407,11 @@ async fn checklist_handler(
         Format::Markdown => {
             respond(StatusCode::OK, checklist::MARKDOWN_CONTENT_TYPE, Bytes::from(checklist::markdown(&report)))
         }
+        Format::Oscal => respond(
+            StatusCode::OK,
+            oscal::CONTENT_TYPE,
+            Bytes::from(oscal::assessment_results(&checklist::json(&report)).to_string()),
+        ),
         _ => respond(StatusCode::OK, checklist::JSON_CONTENT_TYPE, Bytes::from(checklist::json(&report).to_string())),
     };
     if format == Format::Html {

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args as ClapArgs;
+use readiness_core::output::oscal;
 use readiness_core::{Profile, Verdict};
 use serde_json::json;
 
@@ -74,6 +75,12 @@ pub(crate) fn run(args: &Args) -> Result<Finding, CannotEvaluate> {
         }
         Format::Markdown => markdown::verdict(&checklist, &verdict, failing_status.then_some(STATUS_FAILS)),
         Format::Junit => junit::render(&checklist, &verdict, failing_status.then_some(STATUS_FAILS))?,
+        Format::Oscal => {
+            let mut text = serde_json::to_string_pretty(&oscal::assessment_results(&checklist.document))
+                .map_err(|error| error.to_string())?;
+            text.push('\n');
+            text
+        }
     };
     Ok(Finding { output, satisfied, summary })
 }

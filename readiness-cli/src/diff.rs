@@ -98,7 +98,7 @@ struct VerdictChange {
 }
 
 pub(crate) fn run(args: &Args) -> Result<Finding, CannotEvaluate> {
-    if matches!(args.format, Format::Junit | Format::Markdown) {
+    if matches!(args.format, Format::Junit | Format::Markdown | Format::Oscal) {
         return Err("diff writes text or json".into());
     }
     let read = |source: &str| {

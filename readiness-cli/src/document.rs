@@ -21,6 +21,8 @@ pub(crate) struct Checklist {
     /// The control-set hash, when the service publishes one.
     pub(crate) control_set: Option<String>,
     pub(crate) controls: Vec<Entry>,
+    /// The checklist document itself (unwrapped from an envelope or a statement).
+    pub(crate) document: Value,
 }
 
 /// Who the checklist is about.
@@ -78,7 +80,7 @@ impl Checklist {
     /// statement. `origin` names where it came from, for messages.
     pub(crate) fn from_json(document: Value, origin: &str) -> Result<Self, CannotEvaluate> {
         let document = unwrap(document, origin)?;
-        let raw: Raw = serde_json::from_value(document)
+        let raw: Raw = serde_json::from_value(document.clone())
             .map_err(|error| format!("{origin} is not a readiness checklist document: {error}"))?;
         let mut controls = Vec::with_capacity(raw.controls.len());
         for (index, control) in raw.controls.into_iter().enumerate() {
@@ -94,6 +96,7 @@ impl Checklist {
             timing: raw.timing,
             control_set: raw.control_set,
             controls,
+            document,
         })
     }
 

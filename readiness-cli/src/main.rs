@@ -111,6 +111,8 @@ pub(crate) enum Format {
     Junit,
     /// Markdown, for a merge-request comment or a job summary (`check` only).
     Markdown,
+    /// An OSCAL 1.1 assessment-results document of the checklist (`check` only).
+    Oscal,
 }
 
 /// Why a command cannot evaluate: exit code 2, with this sentence on stderr.

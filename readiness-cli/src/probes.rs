@@ -96,7 +96,7 @@ struct Outcome {
 }
 
 pub(crate) fn run(args: &Args) -> Result<Finding, CannotEvaluate> {
-    if matches!(args.format, Format::Junit | Format::Markdown) {
+    if matches!(args.format, Format::Junit | Format::Markdown | Format::Oscal) {
         return Err("probes writes text or json".into());
     }
     let text = std::fs::read_to_string(&args.manifest)

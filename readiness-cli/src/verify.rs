@@ -82,7 +82,7 @@ impl Verification {
 }
 
 pub(crate) fn run(args: &Args) -> Result<Finding, CannotEvaluate> {
-    if matches!(args.format, Format::Junit | Format::Markdown) {
+    if matches!(args.format, Format::Junit | Format::Markdown | Format::Oscal) {
         return Err("verify writes text or json".into());
     }
     if let Some(nonce) = &args.nonce {

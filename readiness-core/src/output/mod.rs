@@ -7,6 +7,7 @@ pub mod health_json;
 pub mod html;
 pub mod in_toto;
 pub mod jwks;
+pub mod oscal;
 pub mod prometheus;
 pub mod text;
 
