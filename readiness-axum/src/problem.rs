@@ -36,6 +36,8 @@ pub struct Problem {
     status: StatusCode,
     title: &'static str,
     detail: String,
+    /// A 401 to a browser also offers Basic authentication, so it can ask for the token.
+    basic_challenge: bool,
 }
 
 impl Problem {
@@ -43,7 +45,14 @@ impl Problem {
     /// occurrence, and a detail sentence about this occurrence. Put no request input in the
     /// detail unescaped: it is served as it is.
     pub fn new(status: StatusCode, title: &'static str, detail: impl Into<String>) -> Self {
-        Self { status, title, detail: detail.into() }
+        Self { status, title, detail: detail.into(), basic_challenge: false }
+    }
+
+    /// On a 401, challenge with `Basic realm="readiness"` first: a browser then asks for a user
+    /// name and password (the token). Used for requests that accept HTML.
+    pub(crate) fn with_basic_challenge(mut self) -> Self {
+        self.basic_challenge = true;
+        self
     }
 
     /// A 400 `Bad request` problem.
@@ -81,7 +90,13 @@ impl IntoResponse for Problem {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
         if self.status == StatusCode::UNAUTHORIZED {
-            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"readiness\""));
+            if self.basic_challenge {
+                headers.append(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Basic realm=\"readiness\", charset=\"UTF-8\""),
+                );
+            }
+            headers.append(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"readiness\""));
         }
         response
     }

@@ -244,7 +244,8 @@ pub(crate) fn is_authorized(headers: &HeaderMap, token: Option<&SecretString>) -
     let expected = token.expose_secret().as_bytes();
     let mut authorized = false;
     for value in headers.get_all(header::AUTHORIZATION) {
-        let Some(presented) = bearer(value) else { continue };
+        let basic = basic_password(value);
+        let Some(presented) = bearer(value).or(basic.as_deref()) else { continue };
         // Equal lengths compare in constant time; a different length is compared against
         // itself so that the time taken does not depend on where the token differs.
         let equal = if presented.len() == expected.len() {
@@ -256,6 +257,34 @@ pub(crate) fn is_authorized(headers: &HeaderMap, token: Option<&SecretString>) -
         authorized |= bool::from(equal);
     }
     authorized
+}
+
+/// The password of `Basic` credentials (RFC 7617), whatever the user name: a browser asks for
+/// both, and the token is the password.
+fn basic_password(value: &HeaderValue) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    let bytes = value.as_bytes();
+    if !bytes.get(..6)?.eq_ignore_ascii_case(b"basic ") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD.decode(bytes[6..].trim_ascii()).ok()?;
+    let colon = decoded.iter().position(|&byte| byte == b':')?;
+    let password = decoded[colon + 1..].to_vec();
+    (!password.is_empty()).then_some(password)
+}
+
+/// Whether the request comes from a browser that can show a sign-in dialog: it accepts HTML.
+pub(crate) fn accepts_html(headers: &HeaderMap) -> bool {
+    headers.get_all(header::ACCEPT).iter().filter_map(|value| value.to_str().ok()).any(|value| {
+        value.split(',').any(|range| {
+            let mut parts = range.split(';').map(str::trim);
+            let media = parts.next().unwrap_or_default();
+            let refused = parts.any(|parameter| {
+                parameter.strip_prefix("q=").is_some_and(|q| q.parse::<f32>().is_ok_and(|q| q == 0.0))
+            });
+            media.eq_ignore_ascii_case("text/html") && !refused
+        })
+    })
 }
 
 fn bearer(value: &HeaderValue) -> Option<&[u8]> {
@@ -276,6 +305,30 @@ mod tests {
         let mut map = HeaderMap::new();
         map.insert(name, HeaderValue::from_static(value));
         map
+    }
+
+    #[test]
+    fn basic_credentials_carry_the_token_as_their_password() {
+        use base64::Engine as _;
+        let token = SecretString::from("a-detail-token-0123456789");
+        let basic = |credentials: &str| {
+            let value = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(credentials));
+            let mut map = HeaderMap::new();
+            map.insert(header::AUTHORIZATION, HeaderValue::from_str(&value).unwrap());
+            map
+        };
+        assert!(is_authorized(&basic("anyone:a-detail-token-0123456789"), Some(&token)));
+        assert!(is_authorized(&basic(":a-detail-token-0123456789"), Some(&token)));
+        assert!(!is_authorized(&basic("me:a:detail"), None));
+        for wrong in
+            ["anyone:a-detail-token-012345678", "a-detail-token-0123456789:", "a-detail-token-0123456789", "anyone:"]
+        {
+            assert!(!is_authorized(&basic(wrong), Some(&token)), "{wrong}");
+        }
+        assert!(!is_authorized(&headers(header::AUTHORIZATION, "Basic !!!not-base64"), Some(&token)));
+        assert!(accepts_html(&headers(header::ACCEPT, "text/html,application/xhtml+xml,*/*;q=0.8")));
+        assert!(!accepts_html(&headers(header::ACCEPT, "application/json")));
+        assert!(!accepts_html(&headers(header::ACCEPT, "text/html;q=0, application/json")));
     }
 
     #[test]

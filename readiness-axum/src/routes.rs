@@ -18,7 +18,7 @@ use secrecy::SecretString;
 use crate::attestation::{self, Attestation};
 use crate::metrics::RequestMetrics;
 use crate::problem::Problem;
-use crate::request::{Format, Params, is_authorized, negotiate, parse_query};
+use crate::request::{Format, Params, accepts_html, is_authorized, negotiate, parse_query};
 
 /// Who may see details: outputs, observed values, evidence, source locations, the checklist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -302,6 +302,12 @@ impl Shared {
             (Details::Never, _) => {
                 Err(Problem::new(StatusCode::FORBIDDEN, "Forbidden", "details are disabled on this service"))
             }
+            _ if accepts_html(headers) => Err(Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "Unauthorized",
+                "this page needs the service's detail token: sign in with any user name and the token as the password",
+            )
+            .with_basic_challenge()),
             _ => Err(Problem::new(
                 StatusCode::UNAUTHORIZED,
                 "Unauthorized",

@@ -564,3 +564,52 @@ async fn the_attestation_is_an_in_toto_statement_signed_when_a_key_is_set() {
     assert_eq!(inner["predicate"]["nonce"], "abc_DEF-123");
     assert!(inner["predicate"].get("unsigned").is_none());
 }
+
+#[tokio::test]
+async fn a_browser_is_challenged_for_basic_credentials_whose_password_is_the_token() {
+    use base64::Engine;
+    let router = router(Details::WhenAuthorized);
+    let browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+    let refused = get_with(&router, "/readiness/checklist", header::ACCEPT, browser).await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    let challenges: Vec<&str> =
+        refused.headers.get_all(header::WWW_AUTHENTICATE).iter().map(|value| value.to_str().unwrap()).collect();
+    assert_eq!(challenges[0], "Basic realm=\"readiness\", charset=\"UTF-8\"", "{challenges:?}");
+    assert!(challenges.contains(&"Bearer realm=\"readiness\""));
+    // A program asking for JSON gets no Basic challenge: no dialog to offer.
+    let program = get_with(&router, "/readiness/checklist", header::ACCEPT, "application/json").await;
+    let challenges: Vec<&str> =
+        program.headers.get_all(header::WWW_AUTHENTICATE).iter().map(|value| value.to_str().unwrap()).collect();
+    assert_eq!(challenges, ["Bearer realm=\"readiness\""]);
+
+    let basic = |credentials: &str| format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(credentials));
+    let request = |authorization: String| {
+        Request::get("/readiness/checklist")
+            .header(header::ACCEPT, browser)
+            .header(header::AUTHORIZATION, authorization)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let page = send(&router, request(basic(&format!("anyone:{TOKEN}")))).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert_eq!(page.content_type, "text/html; charset=utf-8");
+    assert!(page.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap().starts_with("default-src 'none'"));
+    // The picture per section, inline, and the list of what to do next.
+    assert!(page.body.contains("<h2 id=\"by-section\">Coverage by section</h2>"), "{}", page.body);
+    assert!(page.body.contains("<svg") && page.body.contains("role=\"img\""), "{}", page.body);
+    assert!(!page.body.contains("href=\"http") && !page.body.contains("src="), "no external assets");
+    // The same gating as the bearer token: a wrong password, or the token as the user name, is anonymous.
+    for wrong in [format!("anyone:{TOKEN}x"), format!("{TOKEN}:"), "anyone:".to_owned()] {
+        assert_eq!(send(&router, request(basic(&wrong))).await.status, StatusCode::UNAUTHORIZED, "{wrong}");
+    }
+    // Basic credentials unlock the details of the other routes as the bearer token does.
+    let detailed = send(
+        &router,
+        Request::get("/readiness")
+            .header(header::AUTHORIZATION, basic(&format!("me:{TOKEN}")))
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert!(detailed.body.contains("4 of 10 in use"), "{}", detailed.body);
+}

@@ -318,3 +318,29 @@ async fn assert_ready_waits_for_a_background_checks_first_result() {
     );
     assert_ready!(readiness);
 }
+
+#[tokio::test]
+async fn the_page_says_what_is_next_and_pictures_each_section_in_words_too() {
+    let readiness = readiness_core::testing::builder()
+        .profile(ladder())
+        .declare(Declaration::new("security.data.secrets", "env"))
+        .check_fn(CheckSpec::new("db:tls").control("security.data.tls-in-transit"), |_| async {
+            Outcome::fail("ssl is <off>")
+        })
+        .build()
+        .unwrap();
+    let page = html::render(&readiness.settled_checklist().await);
+    let next = &page[page.find("<h2 id=\"next\">").unwrap()..page.find("<h2 id=\"by-section\">").unwrap()];
+    assert!(next.contains("What&#39;s next: 1 more for bronze"), "{next}");
+    assert!(next.contains("<a href=\"#security.data.tls-in-transit\">"), "{next}");
+    assert!(
+        next.contains("ssl is &lt;off&gt;") && next.contains("<strong>Fix:</strong> make the failing check pass"),
+        "{next}"
+    );
+    let pictures = &page[page.find("<h2 id=\"by-section\">").unwrap()..];
+    // Each bar has a text alternative, and the same counts are written beside it.
+    let security = pictures.lines().find(|line| line.contains("<th scope=\"row\">osgb / Security</th>")).unwrap();
+    assert!(security.contains("<title id=\"bar-0\">osgb / Security: 1 declared, 1 failing,"), "{security}");
+    assert!(security.contains("</svg></td><td>1 declared, 1 failing,"), "{security}");
+    assert_eq!(security.matches("<rect ").count(), 3, "declared, failing, missing: {security}");
+}

@@ -11,6 +11,8 @@ use std::time::Duration;
 pub struct ExampleService {
     child: Child,
     base_url: String,
+    /// The rest of stdout, kept open: the service may print more after its first line.
+    stdout: BufReader<std::process::ChildStdout>,
     _data: Option<TempDir>,
 }
 
@@ -81,13 +83,14 @@ impl ExampleService {
         let mut child = command.spawn().expect("start example-service");
         let stdout = child.stdout.take().expect("piped stdout");
         let mut first_line = String::new();
-        BufReader::new(stdout).read_line(&mut first_line).expect("read the first stdout line");
+        let mut stdout = BufReader::new(stdout);
+        stdout.read_line(&mut first_line).expect("read the first stdout line");
         let base_url = first_line
             .trim()
             .strip_prefix("listening on ")
             .unwrap_or_else(|| panic!("the first stdout line should be `listening on …`, got {first_line:?}"))
             .to_owned();
-        Self { child, base_url, _data: Some(data) }
+        Self { child, base_url, stdout, _data: Some(data) }
     }
 
     /// `http://127.0.0.1:PORT`.
@@ -98,6 +101,13 @@ impl ExampleService {
     /// The URL of `path` on the service.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
+    }
+
+    /// The next line the service printed on stdout after `listening on` (empty at its end).
+    pub fn next_stdout_line(&mut self) -> String {
+        let mut line = String::new();
+        let _ = self.stdout.read_line(&mut line);
+        line
     }
 
     /// The process id.

@@ -132,3 +132,35 @@ async fn sigterm_fails_readiness_drains_and_finishes_in_flight_requests() {
     assert!(stderr.contains("example-service stopped"), "{stderr}");
     assert!(started.elapsed() < Duration::from_secs(10));
 }
+
+#[tokio::test]
+async fn a_newcomer_without_configuration_gets_a_token_for_the_run_and_opens_the_page_in_a_browser() {
+    use base64::Engine;
+    let mut service = ExampleService::start(&[]);
+    let line = service.next_stdout_line();
+    let checklist = service.url("/readiness/checklist");
+    assert!(line.starts_with(&format!("checklist: {checklist} (in a browser, sign in with any user name")), "{line}");
+    let password = line.split("the password ").nth(1).unwrap().split(';').next().unwrap().to_owned();
+    assert_eq!(password.len(), 32, "{line}");
+    let browser = [("accept", "text/html,application/xhtml+xml,*/*;q=0.8")];
+    let (status, _, _) = get(checklist.clone(), &browser).await;
+    assert_eq!(status, 401);
+    let authorization =
+        format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("newcomer:{password}")));
+    let (status, content_type, page) = get(checklist, &[browser[0], ("authorization", authorization.as_str())]).await;
+    assert_eq!((status, content_type.as_str()), (200, "text/html; charset=utf-8"), "{page}");
+    assert!(page.contains("What&#39;s next") && page.contains("<svg"), "{page}");
+
+    let status = std::process::Command::new("kill").args(["-TERM", &service.pid().to_string()]).status().unwrap();
+    assert!(status.success());
+    let (_, logs) = service.wait_for_exit(Duration::from_secs(10)).expect("exits after SIGTERM");
+    assert!(!logs.contains(&password), "the token made for the run never reaches the log:\n{logs}");
+}
+
+#[tokio::test]
+async fn a_configured_token_is_never_printed() {
+    let mut service = ExampleService::start(&[("READINESS_TOKEN", "configured-token-Xq7Lm2Pz9Wv4")]);
+    let status = std::process::Command::new("kill").args(["-TERM", &service.pid().to_string()]).status().unwrap();
+    assert!(status.success());
+    assert_eq!(service.next_stdout_line(), "", "nothing after `listening on`");
+}

@@ -7,7 +7,7 @@
 //! | `ADDR` | where to listen; port `0` picks a free one | `127.0.0.1:3000` |
 //! | `DATABASE_URL` (or `DATABASE_URL_FILE`) | `sqlite:…` or `postgres://…` | an SQLite file of its own, `example-service.sqlite` |
 //! | `JWT_SECRET` (or `JWT_SECRET_FILE`) | the token-signing secret, at least 32 random characters | none: `secrets:jwt` fails |
-//! | `READINESS_TOKEN` (or `READINESS_TOKEN_FILE`) | the bearer token that unlocks readiness details, at least 16 characters | none: details for nobody |
+//! | `READINESS_TOKEN` (or `READINESS_TOKEN_FILE`) | the bearer token that unlocks readiness details (also the password of the checklist page in a browser), at least 16 characters | a random one for the run, printed once on stdout after the `listening on` line |
 //! | `ATTESTATION_KEY` (or `ATTESTATION_KEY_FILE`) | 64 hex characters: the ed25519 seed signing `/readiness/attestation` | none: unsigned statement |
 //! | `DRAIN_MS` | how long to keep serving after SIGTERM, readiness failing; at least the probe's period × failure threshold | `12000` |
 //! | `PROBE_PERIOD_MS`, `PROBE_FAILURE_THRESHOLD` | the readiness probe's `periodSeconds` (in ms) and `failureThreshold`, which the drain must cover | `10000`, `1` |
@@ -32,7 +32,7 @@ use std::time::Duration;
 
 use readiness_axum::{RequestMetrics, Routes, Shutdown};
 use readiness_core::Readiness;
-use readiness_core::checks::secrets::ExposeSecret;
+use readiness_core::checks::secrets::{ExposeSecret, SecretString};
 
 pub use config::Settings;
 
@@ -52,6 +52,9 @@ pub struct Service {
     pub database_kind: &'static str,
     /// Whether `JWT_SECRET` was loaded.
     pub jwt_configured: bool,
+    /// The detail token made for this run when `READINESS_TOKEN` is not set: the binary prints
+    /// it once on stdout so a newcomer can open the checklist page.
+    pub generated_token: Option<SecretString>,
 }
 
 /// Connects the database, binds `settings.addr`, and assembles readiness and the routes. A
@@ -98,7 +101,8 @@ pub async fn assemble(settings: &Settings) -> Result<Service, Box<dyn std::error
     let readiness = checks::readiness(database.clone(), &metrics, &shutdown, &instance)?;
 
     let mut routes = Routes::new(readiness.clone()).request_metrics(metrics.clone());
-    if let Some(token) = &settings.readiness_token {
+    let generated_token = settings.readiness_token.is_none().then(run_token);
+    if let Some(token) = settings.readiness_token.as_ref().or(generated_token.as_ref()) {
         routes = routes.secret_token(token);
     }
     if let Some(seed) = &settings.attestation_key {
@@ -113,5 +117,14 @@ pub async fn assemble(settings: &Settings) -> Result<Service, Box<dyn std::error
         shutdown,
         database_kind: database.kind(),
         jwt_configured: secrets.is_some(),
+        generated_token,
     })
+}
+
+/// A detail token for this run only: 122 random bits from the operating system (a version-4
+/// UUID), registered with the masker so no log line can carry it.
+fn run_token() -> SecretString {
+    let token = uuid::Uuid::new_v4().simple().to_string();
+    readiness_core::masking::register_secret(&token);
+    SecretString::from(token)
 }

@@ -1,6 +1,7 @@
 //! The example service's binary: logging through the masking writer, then the service assembled
 //! by the library (see its docs for the configuration) served until SIGTERM.
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 #[tokio::main]
@@ -25,11 +26,31 @@ async fn main() -> ExitCode {
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let settings = example_service::Settings::from_env()?;
+    // Whether READINESS_TOKEN was given (else a token is made for this run and printed below).
     let details_token = settings.has_readiness_token();
     let service = example_service::assemble(&settings).await?;
-    let example_service::Service { listener, local, readiness, app, shutdown, database_kind, jwt_configured } = service;
+    let example_service::Service {
+        listener,
+        local,
+        readiness,
+        app,
+        shutdown,
+        database_kind,
+        jwt_configured,
+        generated_token,
+    } = service;
     // The first stdout line is a contract: tests and scripts read the address from it.
     println!("listening on http://{local}");
+    if let Some(token) = &generated_token {
+        // Once, on stdout, never through the log: the newcomer's way in to the checklist page.
+        // Not println!: a reader that closed stdout after the first line must not stop the service.
+        let _ = writeln!(
+            std::io::stdout(),
+            "checklist: http://{local}/readiness/checklist (in a browser, sign in with any user name and the password {}; \
+             a token made for this run: set READINESS_TOKEN to choose one)",
+            readiness_core::checks::secrets::ExposeSecret::expose_secret(token)
+        );
+    }
     tracing::info!(
         %local,
         database = database_kind,

@@ -22,6 +22,7 @@ use std::fmt::Write;
 use time::format_description::well_known::Rfc3339;
 
 use crate::attestation::AttestationState;
+use crate::profile::Verdict;
 use crate::report::{ControlReport, Report};
 
 /// The media type.
@@ -90,7 +91,9 @@ pub fn render(report: &Report) -> String {
     }
     if let Some(verdict) = &report.verdict {
         let _ = writeln!(page, "<p class=\"verdict\">{}</p>", escape(&verdict.summary()));
+        whats_next(&mut page, verdict);
     }
+    section_pictures(&mut page, report);
     let (mut catalog, mut section, mut group) = (String::new(), String::new(), String::new());
     let mut table_open = false;
     for control in &report.controls {
@@ -126,6 +129,96 @@ pub fn render(report: &Report) -> String {
     }
     page.push_str("</main>\n</body>\n</html>\n");
     page
+}
+
+/// The unmet required controls that stand before the next level (every unmet one for a flat
+/// profile), each linked to its row, with the reason and the fix.
+fn whats_next(page: &mut String, verdict: &Verdict) {
+    let needs: Vec<_> = verdict.next_level_needs().collect();
+    if needs.is_empty() {
+        return;
+    }
+    let heading = match &verdict.next_level {
+        Some(level) => format!("What's next: {} more for {level}", needs.len()),
+        None => format!("What's next: {} unmet required controls", needs.len()),
+    };
+    let _ = writeln!(page, "<section aria-labelledby=\"next\">\n<h2 id=\"next\">{}</h2>\n<ol>", escape(&heading));
+    for unmet in needs {
+        let _ = writeln!(
+            page,
+            "<li><a href=\"#{}\">{}</a> <span class=\"state {}\">{}</span><br>{}<br><strong>Fix:</strong> {}</li>",
+            escape(&unmet.control),
+            escape(&unmet.title),
+            unmet.state,
+            unmet.state,
+            escape(&unmet.reason),
+            escape(&unmet.fix)
+        );
+    }
+    page.push_str("</ol>\n</section>\n");
+}
+
+/// Strong fills for the pictures: each at least 3:1 against the white page (WCAG 1.4.11), and
+/// never the only carrier of the count, which the text beside each bar says.
+const FILLS: [(AttestationState, &str); 7] = [
+    (AttestationState::Verified, "#1a7f37"),
+    (AttestationState::Declared, "#2455b8"),
+    (AttestationState::Attested, "#6e3fc4"),
+    (AttestationState::Waived, "#595959"),
+    (AttestationState::Expired, "#9a5700"),
+    (AttestationState::Failing, "#b42318"),
+    (AttestationState::Missing, "#8c8c8c"),
+];
+
+/// One bar per section: its controls by attestation state, as an inline SVG (nothing to load)
+/// with the same counts in words.
+fn section_pictures(page: &mut String, report: &Report) {
+    let mut sections: Vec<(String, [usize; 7])> = Vec::new();
+    for control in &report.controls {
+        let name = format!("{} / {}", control.control.catalog, control.control.section);
+        let index = FILLS.iter().position(|(state, _)| *state == control.attestation).unwrap_or(6);
+        match sections.iter_mut().find(|(section, _)| *section == name) {
+            Some((_, counts)) => counts[index] += 1,
+            None => {
+                let mut counts = [0; 7];
+                counts[index] = 1;
+                sections.push((name, counts));
+            }
+        }
+    }
+    if sections.is_empty() {
+        return;
+    }
+    page.push_str("<section aria-labelledby=\"by-section\">\n<h2 id=\"by-section\">Coverage by section</h2>\n<table class=\"summary\">\n<thead><tr><th scope=\"col\">Section</th><th scope=\"col\">Controls by state</th><th scope=\"col\">In words</th></tr></thead>\n<tbody>\n");
+    const WIDTH: usize = 240;
+    for (number, (name, counts)) in sections.iter().enumerate() {
+        let total: usize = counts.iter().sum();
+        let words: Vec<String> = FILLS
+            .iter()
+            .zip(counts)
+            .filter(|(_, count)| **count > 0)
+            .map(|((state, _), count)| format!("{count} {state}"))
+            .collect();
+        let words = words.join(", ");
+        let _ = write!(
+            page,
+            "<tr><th scope=\"row\">{}</th><td><svg width=\"{WIDTH}\" height=\"16\" viewBox=\"0 0 {WIDTH} 16\" role=\"img\" aria-labelledby=\"bar-{number}\"><title id=\"bar-{number}\">{}: {}</title>",
+            escape(name),
+            escape(name),
+            escape(&words)
+        );
+        let mut x = 0;
+        for ((_, fill), count) in FILLS.iter().zip(counts) {
+            if *count == 0 {
+                continue;
+            }
+            let width = (count * WIDTH).div_ceil(total.max(1)).min(WIDTH - x);
+            let _ = write!(page, "<rect x=\"{x}\" y=\"0\" width=\"{width}\" height=\"16\" fill=\"{fill}\"/>");
+            x += width;
+        }
+        let _ = writeln!(page, "</svg></td><td>{}</td></tr>", escape(&words));
+    }
+    page.push_str("</tbody>\n</table>\n</section>\n");
 }
 
 fn row(page: &mut String, control: &ControlReport) {
