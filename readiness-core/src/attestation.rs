@@ -167,7 +167,8 @@ pub struct OperatorAttestation {
     pub control: String,
     /// Who attests (a person or a team).
     pub by: String,
-    /// The day of the attestation.
+    /// The day of the attestation (`YYYY-MM-DD` when serialized).
+    #[serde(with = "iso_date")]
     pub on: Date,
     /// How long the attestation holds.
     #[serde(with = "humantime_serde_compat")]
@@ -195,7 +196,8 @@ pub struct Waiver {
     pub control: String,
     /// Why the control is not needed.
     pub reason: String,
-    /// The last day the waiver holds.
+    /// The last day the waiver holds (`YYYY-MM-DD` when serialized).
+    #[serde(with = "iso_date")]
     pub until: Date,
 }
 
@@ -226,6 +228,26 @@ pub fn parse_date(text: &str) -> Result<Date, String> {
 
 pub use readiness_rules::format_duration;
 
+/// Days as ISO 8601 calendar dates (`2026-11-22`), the form people and auditors read, rather
+/// than `time`'s default `[year, ordinal]` pair.
+mod iso_date {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use time::Date;
+
+    const FORMAT: &[time::format_description::BorrowedFormatItem<'_>] =
+        time::macros::format_description!("[year]-[month]-[day]");
+
+    pub(super) fn serialize<S: Serializer>(value: &Date, serializer: S) -> Result<S::Ok, S::Error> {
+        let text = value.format(FORMAT).map_err(serde::ser::Error::custom)?;
+        serializer.serialize_str(&text)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Date, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Date::parse(&text, FORMAT).map_err(serde::de::Error::custom)
+    }
+}
+
 mod humantime_serde_compat {
     use std::time::Duration;
 
@@ -245,6 +267,18 @@ mod humantime_serde_compat {
 mod tests {
     use super::*;
     use time::macros::{date, datetime};
+
+    #[test]
+    fn days_are_written_and_read_as_calendar_dates() {
+        let waiver = Waiver { control: "x".into(), reason: "r".into(), until: date!(2027 - 06 - 30) };
+        let written = serde_json::to_value(&waiver).unwrap();
+        assert_eq!(written["until"], "2027-06-30");
+        assert_eq!(serde_json::from_value::<Waiver>(written).unwrap(), waiver);
+        assert!(
+            serde_json::from_value::<Waiver>(serde_json::json!({"control": "x", "reason": "r", "until": [2027, 181]}))
+                .is_err()
+        );
+    }
 
     #[test]
     fn an_attestation_expires_after_its_validity() {

@@ -41,7 +41,10 @@ use crate::report::Report;
 
 /// The statement's `_type`.
 pub const STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";
-/// The predicate type: a readiness checklist, as [`checklist::json`] renders it.
+/// The predicate type: a readiness checklist, as [`checklist::json`] renders it, with `expires_at`,
+/// the `nonce` and, unsigned, `unsigned`. Documented in the project's docs at
+/// `docs/predicate/checklist-v1.md`, with its JSON Schema beside it
+/// (`docs/predicate/checklist-v1.schema.json`), which the tests validate every predicate against.
 pub const PREDICATE_TYPE: &str = "https://readiness.dev/checklist/v1";
 /// The DSSE payload type of an in-toto statement.
 pub const PAYLOAD_TYPE: &str = "application/vnd.in-toto+json";
