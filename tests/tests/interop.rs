@@ -156,3 +156,77 @@ fn compliance_trestle_loads_the_oscal_assessment_results_and_two_runs_are_compar
     let (code, stdout, stderr) = judge(&python, "oscal_trestle.py", &[&temp("cli.json", &from_cli)]);
     assert_eq!(code, 0, "{stdout}{stderr}");
 }
+
+/// Node and the browser judge, or `None` after a skip line (never under `CI=true`).
+fn browser_judge() -> Option<()> {
+    let ready = root().join("tests/interop/node_modules/axe-core").exists()
+        && Command::new("chromium").arg("--version").output().is_ok_and(|output| output.status.success())
+        && Command::new("node").arg("--version").output().is_ok_and(|output| output.status.success());
+    if ready {
+        return Some(());
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "CI=true: the browser judge is required; run `bash tests/interop/setup.sh`"
+    );
+    println!("SKIPPED: node, Chromium or axe-core is missing; run `bash tests/interop/setup.sh`");
+    None
+}
+
+fn axe(url: &str, user: &str, password: &str) -> (i32, String, String) {
+    let output = Command::new("node")
+        .arg(root().join("tests/interop/axe_chromium.mjs"))
+        .args([url, user, password])
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_checklist_page_opened_in_chromium_with_basic_auth_has_no_wcag_violations() {
+    let Some(()) = browser_judge() else { return };
+    let service = started();
+    let url = service.url("/readiness/checklist");
+    let (code, stdout, stderr) = axe(&url, "auditor", TOKEN);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let result: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(result["title"], "Production readiness: example-service 0.1.0");
+    assert_eq!(result["violations"], serde_json::json!([]));
+    assert!(result["passes"].as_u64().unwrap() > 10, "axe ran its rules: {result}");
+    // The wrong password: the browser gets the 401, not the page.
+    let (code, _, stderr) = axe(&url, "auditor", "not-the-token");
+    assert_eq!(code, 1);
+    assert!(stderr.contains("the page answered 401"), "{stderr}");
+}
+
+#[test]
+fn the_browser_judge_finds_violations_where_there_are_some() {
+    let Some(()) = browser_judge() else { return };
+    // A page with the faults axe must catch: no language, an image without a text alternative,
+    // light grey text on white.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            use std::io::{Read, Write};
+            let mut stream = stream;
+            let mut request = [0; 4096];
+            let _ = stream.read(&mut request);
+            let body = "<!DOCTYPE html><html><head><title>bad</title></head><body><img src=\"data:image/gif;base64,R0lGODlhAQABAAAAACw=\"><p style=\"color:#ddd\">faint</p></body></html>";
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    let (code, stdout, stderr) = axe(&url, "x", "y");
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    for rule in ["html-has-lang", "image-alt", "color-contrast"] {
+        assert!(stdout.contains(&format!("\"id\":\"{rule}\"")), "{rule}: {stdout}");
+    }
+}
