@@ -60,6 +60,12 @@ impl Attestation {
 /// is not kept: the next request starts another attempt.
 struct ExecutableDigest {
     state: Arc<Mutex<Digest>>,
+    /// How the digest is read: the running executable, or a stand-in in tests.
+    read: fn() -> std::io::Result<String>,
+}
+
+fn running_executable_digest() -> std::io::Result<String> {
+    in_toto::Subject::running_executable("").map(|subject| subject.sha256().to_owned())
 }
 
 #[derive(Clone)]
@@ -74,7 +80,11 @@ impl ExecutableDigest {
     /// One per process: the executable is the process's.
     fn global() -> &'static Self {
         static DIGEST: OnceLock<ExecutableDigest> = OnceLock::new();
-        DIGEST.get_or_init(|| Self { state: Arc::new(Mutex::new(Digest::NotStarted)) })
+        DIGEST.get_or_init(|| Self::new(running_executable_digest))
+    }
+
+    fn new(read: fn() -> std::io::Result<String>) -> Self {
+        Self { state: Arc::new(Mutex::new(Digest::NotStarted)), read }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Digest> {
@@ -90,9 +100,10 @@ impl ExecutableDigest {
         *state = Digest::Computing;
         drop(state);
         let shared = Arc::clone(&self.state);
+        let read = self.read;
         let spawned = std::thread::Builder::new().name("readiness-exe-digest".into()).spawn(move || {
-            let digest = match in_toto::Subject::running_executable("") {
-                Ok(subject) => Digest::Ready(subject.sha256().to_owned()),
+            let digest = match read() {
+                Ok(digest) => Digest::Ready(digest),
                 Err(error) => {
                     tracing::error!(%error, "cannot digest the running executable for the attestation");
                     Digest::Failed
@@ -124,5 +135,47 @@ impl ExecutableDigest {
                 ))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    static READS: AtomicUsize = AtomicUsize::new(0);
+
+    /// Fails the first read (the binary replaced mid-read, say), then succeeds.
+    fn flaky() -> std::io::Result<String> {
+        if READS.fetch_add(1, Ordering::SeqCst) == 0 {
+            Err(std::io::Error::other("the executable could not be read"))
+        } else {
+            Ok("ab".repeat(32))
+        }
+    }
+
+    fn settled(digest: &ExecutableDigest) {
+        for _ in 0..500 {
+            if !matches!(*digest.lock(), Digest::Computing) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        panic!("the digest thread never finished");
+    }
+
+    #[test]
+    fn a_failed_read_is_retried_on_the_next_request_not_kept() {
+        let digest = ExecutableDigest::new(flaky);
+        digest.start();
+        settled(&digest);
+        let first = digest.get().unwrap_err();
+        assert_eq!(first.status(), StatusCode::SERVICE_UNAVAILABLE);
+        settled(&digest);
+        assert_eq!(digest.get().unwrap(), "ab".repeat(32));
+        assert_eq!(READS.load(Ordering::SeqCst), 2, "read once more after the failure, then kept");
+        assert_eq!(digest.get().unwrap(), "ab".repeat(32));
+        assert_eq!(READS.load(Ordering::SeqCst), 2);
     }
 }

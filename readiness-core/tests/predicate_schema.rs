@@ -65,10 +65,13 @@ async fn the_rendered_predicate_validates_and_so_does_an_unsigned_one() {
     assert_eq!(errors(&statement["predicate"]), Vec::<String>::new());
 }
 
+/// One way to break a predicate.
+type Break = fn(&mut Value);
+
 #[tokio::test]
 async fn a_predicate_a_verifier_must_not_accept_does_not_validate() {
     let good = predicate().await;
-    let broken: [(&str, fn(&mut Value)); 7] = [
+    let broken: [(&str, Break); 7] = [
         ("an unknown attestation state", |p| p["controls"][0]["attestation"] = json!("great")),
         ("no control-set hash", |p| {
             p.as_object_mut().unwrap().remove("control_set");
