@@ -9,4 +9,6 @@ pub mod build_info;
 pub mod database;
 #[cfg(feature = "host")]
 pub mod host;
+#[cfg(feature = "redis")]
+pub mod redis;
 pub mod secrets;
