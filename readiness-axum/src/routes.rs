@@ -438,9 +438,16 @@ async fn metrics_handler(
     negotiate(&query, headers, &[Format::Prometheus])?;
     let report = shared.readiness.snapshot().await;
     let mut out = prometheus::MetricsWriter::new();
-    prometheus::write_report(&mut out, &report);
-    if let Some(metrics) = &shared.metrics {
-        metrics.write_prometheus(&mut out);
+    // Anonymous scrapers get what anonymous `/readiness` shows; Prometheus sends the token with
+    // `authorization` in its scrape config for the rest.
+    match shared.disclosure(headers) {
+        Disclosure::Full => {
+            prometheus::write_report(&mut out, &report);
+            if let Some(metrics) = &shared.metrics {
+                metrics.write_prometheus(&mut out);
+            }
+        }
+        Disclosure::Minimal => prometheus::write_statuses(&mut out, &report),
     }
     Ok(respond(StatusCode::OK, prometheus::CONTENT_TYPE, Bytes::from(out.finish())))
 }

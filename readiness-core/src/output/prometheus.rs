@@ -93,18 +93,23 @@ pub fn render(report: &Report) -> String {
     out.finish()
 }
 
-/// Adds the report's metrics to `out` (so that other families can follow in one exposition).
+/// Adds the report's metrics to `out` (so that other families can follow in one exposition):
+/// [`write_statuses`] and then the details (durations, controls, coverage, levels, the instance).
 pub fn write_report(out: &mut MetricsWriter, report: &Report) {
+    write_statuses(out, report);
+    write_details(out, report);
+}
+
+/// What an anonymous caller may see, and no more than anonymous `GET /readiness` shows: the
+/// service and version, the overall status, each check's name and status, the shutdown state
+/// and the control-set hash. No label is named `instance` or `job`, which Prometheus sets on
+/// every scraped series itself.
+pub fn write_statuses(out: &mut MetricsWriter, report: &Report) {
     let service = &report.service;
     out.family("readiness_info", "gauge", "The service that answers, always 1.");
     out.sample(
         "readiness_info",
-        &[
-            ("service", &service.name),
-            ("version", &service.version),
-            ("instance", &service.instance),
-            ("profile", &report.profile),
-        ],
+        &[("service", &service.name), ("version", &service.version), ("profile", &report.profile)],
         1.0,
     );
 
@@ -145,6 +150,18 @@ pub fn write_report(out: &mut MetricsWriter, report: &Report) {
             }
         }
     }
+
+}
+
+/// The details, for callers with the token: check durations and run times, which controls each
+/// check proves, the controls, coverage and levels, and which instance answered.
+fn write_details(out: &mut MetricsWriter, report: &Report) {
+    out.family(
+        "readiness_instance_info",
+        "gauge",
+        "Which instance of the service answered (host and process unless set), always 1.",
+    );
+    out.sample("readiness_instance_info", &[("service_instance", &report.service.instance)], 1.0);
 
     out.family("readiness_check_duration_seconds", "gauge", "Duration of each check's last completed run.");
     for check in report.checks.iter().filter(|check| check.time.is_some()) {
