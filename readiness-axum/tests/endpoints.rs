@@ -258,8 +258,9 @@ async fn metrics_come_from_the_cache_and_pass_promtool() {
     metrics.record(Duration::from_millis(12), false);
     metrics.record(Duration::from_millis(700), true);
     let readiness = readiness();
-    let router: Router = Routes::new(readiness.clone()).request_metrics(metrics).build().unwrap();
-    let cold = get(&router, "/readiness/metrics").await;
+    let router: Router = Routes::new(readiness.clone()).token(TOKEN).request_metrics(metrics).build().unwrap();
+    let bearer = format!("Bearer {TOKEN}");
+    let cold = get_with(&router, "/readiness/metrics", header::AUTHORIZATION, &bearer).await;
     assert!(
         cold.body.contains(
             r#"readiness_check_status{check="db:connections",kind="readiness",critical="true",status="fail"} 1"#
@@ -268,7 +269,7 @@ async fn metrics_come_from_the_cache_and_pass_promtool() {
         cold.body
     );
     readiness.readiness().await;
-    let answer = get(&router, "/readiness/metrics").await;
+    let answer = get_with(&router, "/readiness/metrics", header::AUTHORIZATION, &bearer).await;
     assert_eq!(answer.status, StatusCode::OK);
     assert_eq!(answer.content_type, "text/plain; version=0.0.4; charset=utf-8");
     let text = &answer.body;
@@ -280,6 +281,31 @@ async fn metrics_come_from_the_cache_and_pass_promtool() {
     assert!(text.contains("readiness_shutting_down 0"));
     assert!(text.contains("readiness_http_server_errors_total 1"));
     assert!(text.contains(r#"readiness_http_request_duration_seconds_bucket{le="1"} 2"#));
+    assert!(text.contains(r#"readiness_instance_info{service_instance=""#), "the instance, under its own label");
+    assert!(
+        !text.contains("instance=\"") || !text.contains("{instance="),
+        "no label collides with Prometheus' `instance`"
+    );
+    promtool_check_metrics(text);
+
+    // Anonymous: no more than anonymous `/readiness` shows, check names and statuses.
+    let anonymous = get(&router, "/readiness/metrics").await;
+    assert_eq!(anonymous.status, StatusCode::OK);
+    let text = &anonymous.body;
+    assert!(text.contains(
+        r#"readiness_check_status{check="db:connections",kind="readiness",critical="true",status="pass"} 1"#
+    ));
+    assert!(text.contains(r#"readiness_info{service="orders",version="1.2.3",profile="informative"} 1"#), "{text}");
+    for detail in [
+        "readiness_control_attestation",
+        "readiness_coverage",
+        "readiness_check_duration_seconds",
+        "readiness_http_",
+        "readiness_instance_info",
+        "readiness_level",
+    ] {
+        assert!(!text.contains(detail), "{detail} is a detail: {text}");
+    }
     promtool_check_metrics(text);
 }
 

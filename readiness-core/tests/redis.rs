@@ -21,7 +21,10 @@ fn machine_redis() -> Option<&'static str> {
     match std::net::TcpStream::connect_timeout(&"127.0.0.1:6379".parse().unwrap(), Duration::from_secs(1)) {
         Ok(_) => Some("redis://127.0.0.1:6379"),
         Err(error) => {
-            assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true: Redis on 127.0.0.1:6379 is required ({error})");
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "CI=true: Redis on 127.0.0.1:6379 is required ({error})"
+            );
             println!("SKIPPED: no Redis on 127.0.0.1:6379 ({error})");
             None
         }
@@ -116,7 +119,8 @@ async fn a_closed_port_and_a_server_that_never_answers_fail_in_time() {
         drop(held);
     });
     let started = std::time::Instant::now();
-    let check = RedisCheck::new(&url(&format!("redis://127.0.0.1:{port}"))).unwrap().timeout(Duration::from_millis(200));
+    let check =
+        RedisCheck::new(&url(&format!("redis://127.0.0.1:{port}"))).unwrap().timeout(Duration::from_millis(200));
     let result = run(check).await;
     assert_eq!(result.status, Status::Fail);
     assert!(started.elapsed() < Duration::from_millis(900), "{:?}", started.elapsed());
@@ -128,7 +132,8 @@ async fn a_closed_port_and_a_server_that_never_answers_fail_in_time() {
 async fn a_wrong_password_fails_without_showing_it() {
     let Some(protected) = server(&["--requirepass", "the-right-password-9f8e"]) else { return };
     let port = protected.port;
-    let right = run(RedisCheck::new(&url(&format!("redis://:the-right-password-9f8e@127.0.0.1:{port}"))).unwrap()).await;
+    let right =
+        run(RedisCheck::new(&url(&format!("redis://:the-right-password-9f8e@127.0.0.1:{port}"))).unwrap()).await;
     assert_eq!(right.status, Status::Pass, "{}", output(&right));
     let wrong = run(RedisCheck::new(&url(&format!("redis://:wrong-password-1a2b3c@127.0.0.1:{port}"))).unwrap()).await;
     assert_eq!(wrong.status, Status::Fail);

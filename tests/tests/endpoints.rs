@@ -76,9 +76,14 @@ async fn every_route_of_the_http_contract() {
         assert!(states.contains(&state), "no control is {state}");
     }
 
-    let (status, content_type, body) = get(service.url("/readiness/metrics"), &[]).await;
+    let (status, content_type, body) = get(service.url("/readiness/metrics"), &auth).await;
     assert_eq!((status, content_type.as_str()), (200, "text/plain; version=0.0.4; charset=utf-8"));
     assert!(body.contains("readiness_http_requests_total"), "{body}");
+    let (_, _, anonymous) = get(service.url("/readiness/metrics"), &[]).await;
+    assert!(
+        anonymous.contains("readiness_check_status{") && !anonymous.contains("readiness_http_requests_total"),
+        "{anonymous}"
+    );
     assert!(body.contains(r#"readiness_control_attestation{control="performance.scalability.db-pooling""#));
 
     assert_eq!(get(service.url("/readiness/attestation"), &[]).await.0, 401);

@@ -98,11 +98,9 @@ impl RedisCheck {
         let started = Instant::now();
         match tokio::time::timeout(self.timeout, self.probe(started)).await {
             Ok(outcome) => outcome,
-            Err(_) => Outcome::fail(format!(
-                "{} did not answer within {}",
-                self.address,
-                format_duration(self.timeout)
-            )),
+            Err(_) => {
+                Outcome::fail(format!("{} did not answer within {}", self.address, format_duration(self.timeout)))
+            }
         }
     }
 
@@ -159,7 +157,10 @@ impl RedisCheck {
                 "{summary} — a {role} where a primary is required: writes would be refused (READONLY)"
             ))
         } else if replicas < self.min_replicas {
-            Outcome::fail(format!("{summary} — {replicas} of the {} replicas required are connected", self.min_replicas))
+            Outcome::fail(format!(
+                "{summary} — {replicas} of the {} replicas required are connected",
+                self.min_replicas
+            ))
         } else if self.persistence && !aof && rdb != Some(true) {
             Outcome::fail(format!("{summary} — persistence is required: a restart loses what it holds"))
         } else {
@@ -216,7 +217,10 @@ impl From<RedisCheck> for CheckRegistration {
     }
 }
 
-async fn query<T: redis::FromRedisValue>(connection: &mut MultiplexedConnection, args: &[&str]) -> redis::RedisResult<T> {
+async fn query<T: redis::FromRedisValue>(
+    connection: &mut MultiplexedConnection,
+    args: &[&str],
+) -> redis::RedisResult<T> {
     let mut command = redis::cmd(args[0]);
     for arg in &args[1..] {
         command.arg(*arg);

@@ -150,7 +150,6 @@ pub fn write_statuses(out: &mut MetricsWriter, report: &Report) {
             }
         }
     }
-
 }
 
 /// The details, for callers with the token: check durations and run times, which controls each
