@@ -76,6 +76,7 @@
 //! | `db:tls` | `security.data.tls-in-transit` | `checks::database::postgres_tls` | `postgres` |
 //! | `db:replication` | `reliability.availability.db-replication` | `checks::database::postgres_replication` | `postgres` |
 //! | `db:archiving` | `reliability.backup.automated` | `checks::database::postgres_archiving` | `postgres` |
+//! | `upstream:<name>` | none (bind one with `map_spec`) | `checks::upstream::UpstreamCheck` | `upstream` |
 //! | `redis:ping` | `performance.scalability.caching` (and `reliability.backup.automated`) | `checks::redis::RedisCheck` | `redis` |
 //! | `tls:certificate` | `security.data.tls-in-transit` | `checks::host::tls_certificate` | `host` |
 //! | `tls:served` | `security.data.tls-in-transit` | `checks::host::tls_served`, `tls_served_with_ca` | `host` |

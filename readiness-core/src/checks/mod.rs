@@ -12,3 +12,5 @@ pub mod host;
 #[cfg(feature = "redis")]
 pub mod redis;
 pub mod secrets;
+#[cfg(feature = "upstream")]
+pub mod upstream;
