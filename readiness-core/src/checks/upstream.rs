@@ -49,7 +49,7 @@ pub struct UpstreamCheck {
     timeout: Duration,
     critical: bool,
     propagate: bool,
-    client: Option<reqwest::Client>,
+    client: reqwest::Client,
 }
 
 /// An upstream check that cannot be made.
@@ -62,6 +62,9 @@ pub enum InvalidUpstream {
     /// `upstream:<name>` is not a valid check name.
     #[error("`upstream:{0}` is not a valid check name")]
     Name(String),
+    /// No HTTP client could be made (its TLS backend failed to start).
+    #[error("no HTTP client could be made: {0}")]
+    Client(String),
 }
 
 impl UpstreamCheck {
@@ -82,7 +85,8 @@ impl UpstreamCheck {
         if let Some(password) = url.password() {
             crate::masking::register_secret(password);
         }
-        Ok(Self { name: check_name, url, timeout: DEFAULT_TIMEOUT, critical: false, propagate: false, client: None })
+        let client = reqwest::Client::builder().build().map_err(|error| InvalidUpstream::Client(error.to_string()))?;
+        Ok(Self { name: check_name, url, timeout: DEFAULT_TIMEOUT, critical: false, propagate: false, client })
     }
 
     /// The longest one run may take, connecting included.
@@ -105,7 +109,7 @@ impl UpstreamCheck {
 
     /// The HTTP client to ask with (its TLS roots, proxy, headers); a default one otherwise.
     pub fn client(mut self, client: reqwest::Client) -> Self {
-        self.client = Some(client);
+        self.client = client;
         self
     }
 
@@ -117,7 +121,8 @@ impl UpstreamCheck {
         url.to_string()
     }
 
-    async fn run(&self, client: &reqwest::Client) -> Outcome {
+    async fn run(&self) -> Outcome {
+        let client = &self.client;
         let started = Instant::now();
         let shown = self.shown();
         let request = client.get(self.url.clone()).header(reqwest::header::ACCEPT, "application/health+json, application/json;q=0.9");
@@ -208,13 +213,12 @@ impl From<UpstreamCheck> for CheckRegistration {
         if check.critical {
             spec = spec.critical();
         }
-        let client = check.client.clone().unwrap_or_default();
         let check = std::sync::Arc::new(check);
         CheckRegistration::new(
             spec,
             check_fn(move |_| {
-                let (check, client) = (std::sync::Arc::clone(&check), client.clone());
-                async move { check.run(&client).await }
+                let check = std::sync::Arc::clone(&check);
+                async move { check.run().await }
             }),
         )
     }
