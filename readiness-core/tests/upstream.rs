@@ -59,7 +59,11 @@ async fn an_upstream_reporting_fail_is_a_warning_here_unless_propagated() {
     .await;
     let result = run(UpstreamCheck::new("orders", &url).unwrap()).await;
     assert_eq!(result.status, Status::Warn, "no cascade: {}", output(&result));
-    assert!(output(&result).contains("the upstream reports fail (1 of its checks fail: `db:pool`)"), "{}", output(&result));
+    assert!(
+        output(&result).contains("the upstream reports fail (1 of its checks fail: `db:pool`)"),
+        "{}",
+        output(&result)
+    );
     let result = run(UpstreamCheck::new("orders", &url).unwrap().propagate_failure()).await;
     assert_eq!(result.status, Status::Fail);
     assert_eq!(result.outcome.evidence["http_status"], "503");
@@ -81,14 +85,20 @@ async fn an_upstream_that_cannot_be_asked_fails() {
         }
     });
     let started = std::time::Instant::now();
-    let check = UpstreamCheck::new("silent", &format!("http://{address}/")).unwrap().timeout(Duration::from_millis(200));
+    let check =
+        UpstreamCheck::new("silent", &format!("http://{address}/")).unwrap().timeout(Duration::from_millis(200));
     let result = run(check).await;
     assert_eq!(result.status, Status::Fail);
     assert!(output(&result).contains("did not answer within 200ms"), "{}", output(&result));
     assert!(started.elapsed() < Duration::from_millis(800));
 
     for (status, content_type, body, expected) in [
-        (StatusCode::INTERNAL_SERVER_ERROR, "text/plain", "oops", "answered 500 Internal Server Error without a health report"),
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "text/plain",
+            "oops",
+            "answered 500 Internal Server Error without a health report",
+        ),
         (StatusCode::OK, "text/html", "<html>login</html>", "answered 200 OK, and no health report"),
         (StatusCode::OK, HEALTH, r#"{"status":"splendid"}"#, "with an unknown status \"splendid\""),
     ] {
@@ -107,7 +117,11 @@ async fn not_critical_unless_configured_and_no_password_shown() {
     let report = readiness.readiness().await;
     assert_eq!(report.status, Status::Warn, "a failing upstream warns this service's readiness");
     let result = report.check("upstream:gone").unwrap();
-    assert!(!output(result).contains("upstream-pass-7f6e5d") && !output(result).contains("probe:"), "{}", output(result));
+    assert!(
+        !output(result).contains("upstream-pass-7f6e5d") && !output(result).contains("probe:"),
+        "{}",
+        output(result)
+    );
     assert!(!format!("{:?}", UpstreamCheck::new("gone", &url).unwrap()).contains("upstream-pass-7f6e5d"));
     let critical = testing::builder().register(UpstreamCheck::new("gone", &url).unwrap().critical()).build().unwrap();
     assert_eq!(critical.readiness().await.status, Status::Fail);

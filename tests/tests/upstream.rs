@@ -6,8 +6,7 @@ use readiness_core::{Status, testing};
 use readiness_tests::{ExampleService, STRONG_JWT_SECRET};
 
 async fn status_of(service: &ExampleService) -> String {
-    let report: serde_json::Value =
-        reqwest::get(service.url("/readiness")).await.unwrap().json().await.unwrap();
+    let report: serde_json::Value = reqwest::get(service.url("/readiness")).await.unwrap().json().await.unwrap();
     report["status"].as_str().unwrap().to_owned()
 }
 

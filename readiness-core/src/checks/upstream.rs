@@ -125,7 +125,9 @@ impl UpstreamCheck {
         let client = &self.client;
         let started = Instant::now();
         let shown = self.shown();
-        let request = client.get(self.url.clone()).header(reqwest::header::ACCEPT, "application/health+json, application/json;q=0.9");
+        let request = client
+            .get(self.url.clone())
+            .header(reqwest::header::ACCEPT, "application/health+json, application/json;q=0.9");
         let response = match tokio::time::timeout(self.timeout, request.send()).await {
             Err(_) => return Outcome::fail(format!("{shown} did not answer within {}", format_duration(self.timeout))),
             Ok(Err(error)) if error.is_connect() => {
@@ -137,8 +139,15 @@ impl UpstreamCheck {
         let status = response.status();
         let remaining = self.timeout.saturating_sub(started.elapsed());
         let body = match tokio::time::timeout(remaining, response.bytes()).await {
-            Err(_) => return Outcome::fail(format!("{shown} did not finish its answer within {}", format_duration(self.timeout))),
-            Ok(Err(error)) => return Outcome::fail(format!("{shown}: the answer could not be read: {}", cause(&error))),
+            Err(_) => {
+                return Outcome::fail(format!(
+                    "{shown} did not finish its answer within {}",
+                    format_duration(self.timeout)
+                ));
+            }
+            Ok(Err(error)) => {
+                return Outcome::fail(format!("{shown}: the answer could not be read: {}", cause(&error)));
+            }
             Ok(Ok(body)) => body,
         };
         let elapsed_ms = (started.elapsed().as_secs_f64() * 10_000.0).round() / 10.0;
@@ -154,8 +163,13 @@ impl UpstreamCheck {
                 "{shown}: the upstream reports fail{} — a warning here, so one dependency's outage does not take every service that calls it out of service",
                 detail(report.as_ref(), "fail")
             )),
-            Some(other) => Outcome::fail(format!("{shown} answered {status} with an unknown status {:?}", other.chars().take(32).collect::<String>())),
-            None if status.is_server_error() => Outcome::fail(format!("{shown} answered {status} without a health report")),
+            Some(other) => Outcome::fail(format!(
+                "{shown} answered {status} with an unknown status {:?}",
+                other.chars().take(32).collect::<String>()
+            )),
+            None if status.is_server_error() => {
+                Outcome::fail(format!("{shown} answered {status} without a health report"))
+            }
             None => Outcome::fail(format!("{shown} answered {status}, and no health report (application/health+json)")),
         };
         outcome.observed(elapsed_ms, "ms").evidence("http_status", status.as_u16())
@@ -170,14 +184,17 @@ fn detail(report: Option<&Value>, state: &str) -> String {
     let named: Vec<&str> = checks
         .iter()
         .filter(|(_, results)| {
-            results.as_array().is_some_and(|results| results.iter().any(|result| result.get("status").and_then(Value::as_str) == Some(state)))
+            results.as_array().is_some_and(|results| {
+                results.iter().any(|result| result.get("status").and_then(Value::as_str) == Some(state))
+            })
         })
         .map(|(name, _)| name.as_str())
         .collect();
     if named.is_empty() {
         return String::new();
     }
-    let mut listed: Vec<String> = named.iter().take(5).map(|name| format!("`{}`", name.chars().take(64).collect::<String>())).collect();
+    let mut listed: Vec<String> =
+        named.iter().take(5).map(|name| format!("`{}`", name.chars().take(64).collect::<String>())).collect();
     if named.len() > 5 {
         listed.push(format!("and {} more", named.len() - 5));
     }
