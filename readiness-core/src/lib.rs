@@ -134,6 +134,7 @@ mod spec;
 // What it produces and protects.
 pub mod masking;
 pub mod output;
+pub mod subscription;
 
 // The built-in checks, apart from the engine.
 pub mod checks;

@@ -156,6 +156,12 @@ impl Readiness {
         self.engine.is_cached(selection)
     }
 
+    /// The statuses as a stream of changes, for push consumers (gRPC health's `Watch`, say): the
+    /// current state first, then each change; see [`crate::subscription`]. Never runs a check.
+    pub fn subscribe(&self) -> crate::subscription::Subscription {
+        self.engine.subscribe()
+    }
+
     /// Makes readiness fail from now on while liveness stays as it is: the first step of a
     /// graceful shutdown.
     pub fn begin_shutdown(&self) {

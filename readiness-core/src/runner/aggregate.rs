@@ -55,17 +55,11 @@ impl Engine {
             let full = selection.exclude.is_empty();
             if all_passed_once && run && full && !self.startup_complete.swap(true, Ordering::AcqRel) {
                 self.bump_version();
+                self.publish_statuses();
             }
             if all_passed_once { Status::Pass } else { Status::Fail }
         } else {
-            checks
-                .iter()
-                .map(|check| match check.status {
-                    Status::Fail if !check.critical => Status::Warn,
-                    status => status,
-                })
-                .max()
-                .unwrap_or(Status::Pass)
+            super::statuses::overall(checks.iter().map(|check| (check.status, check.critical)))
         };
         let fails_on_shutdown = matches!(selection.kind, None | Some(CheckKind::Readiness)) && selection.only.is_none();
         let status = if shutting_down && fails_on_shutdown {

@@ -137,6 +137,9 @@ impl Engine {
                 output,
             })
         };
+        if change.is_some() {
+            self.publish_statuses();
+        }
         if let Some(change) = change {
             tracing::info!(check = %change.check, previous = ?change.previous, current = %change.current, "readiness check status changed");
             for listener in &self.listeners {

@@ -15,6 +15,7 @@ mod cache;
 mod control_set;
 mod run;
 mod schedule;
+mod statuses;
 
 pub use aggregate::UnknownCheck;
 
@@ -51,6 +52,8 @@ pub(crate) struct Engine {
     listeners: Vec<Listener>,
     /// See [`crate::Report::control_set`].
     control_set: Arc<str>,
+    /// What subscribers watch (see [`crate::subscription`]).
+    statuses: tokio::sync::watch::Sender<crate::subscription::Statuses>,
     permits: Semaphore,
     shutting_down: AtomicBool,
     background_started: AtomicBool,
@@ -99,7 +102,15 @@ impl Engine {
             by_control.entry(declaration.control.clone()).or_default().push(declaration);
         }
         let control_set = Arc::from(control_set::hash(&controls, &entries, &checks_by_control, &by_control));
-        Self {
+        let placeholder = crate::subscription::Statuses {
+            readiness: crate::outcome::Status::Fail,
+            liveness: crate::outcome::Status::Fail,
+            startup: crate::outcome::Status::Fail,
+            checks: Vec::new(),
+            shutting_down: false,
+        };
+        let engine = Self {
+            statuses: tokio::sync::watch::channel(placeholder).0,
             control_set,
             service,
             state: Arc::new(state),
@@ -118,7 +129,14 @@ impl Engine {
             background_started: AtomicBool::new(false),
             startup_complete: AtomicBool::new(false),
             version: AtomicU64::new(0),
-        }
+        };
+        engine.statuses.send_replace(engine.current_statuses());
+        engine
+    }
+
+    /// A subscription to the statuses (see [`crate::subscription`]).
+    pub(crate) fn subscribe(&self) -> crate::subscription::Subscription {
+        crate::subscription::Subscription::new(self.statuses.subscribe())
     }
 
     /// See [`crate::Readiness::version`].
@@ -135,6 +153,7 @@ impl Engine {
         let first = !self.shutting_down.swap(true, Ordering::AcqRel);
         if first {
             self.bump_version();
+            self.publish_statuses();
         }
         first
     }
