@@ -384,6 +384,10 @@ fn probes_pass_the_repositorys_manifest_and_a_fitting_one() {
     let run_deploy = run(&["probes", deploy.to_str().unwrap()], None);
     assert_eq!(run_deploy.code, 0, "{}{}", run_deploy.stdout, run_deploy.stderr);
     assert!(run_deploy.stdout.contains("0 findings"), "{}", run_deploy.stdout);
+    let grpc = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../deploy/kubernetes-grpc.yaml");
+    let run_grpc = run(&["probes", grpc.to_str().unwrap()], None);
+    assert_eq!(run_grpc.code, 0, "{}{}", run_grpc.stdout, run_grpc.stderr);
+    assert!(run_grpc.stdout.contains("readinessProbe  gRPC health: timeout 1000 ms"), "{}", run_grpc.stdout);
     let fitting = probes(FITTING, &[]);
     assert_eq!(fitting.code, 0, "{}", fitting.stdout);
     assert!(

@@ -230,3 +230,41 @@ fn the_browser_judge_finds_violations_where_there_are_some() {
         assert!(stdout.contains(&format!("\"id\":\"{rule}\"")), "{rule}: {stdout}");
     }
 }
+
+#[test]
+fn grpcio_health_checking_reads_the_examples_grpc_health_and_sees_shutdown() {
+    let Some(python) = python() else { return };
+    let mut service = ExampleService::start(&[
+        ("JWT_SECRET", STRONG_JWT_SECRET),
+        ("READINESS_TOKEN", TOKEN),
+        ("GRPC_ADDR", "127.0.0.1:0"),
+    ]);
+    let line = service.next_stdout_line();
+    let address = line.trim().strip_prefix("grpc health on ").unwrap_or_else(|| panic!("{line:?}")).to_owned();
+    let ask =
+        |method: &str, name: &str| judge(&python, "health_grpcio.py", &[&address, method, name]).1.trim().to_owned();
+    // The example's critical checks pass on a fresh start: serving, as GET /readiness says 200.
+    let mut status = ask("check", "");
+    for _ in 0..50 {
+        if status == "SERVING" {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        status = ask("check", "");
+    }
+    assert_eq!(status, "SERVING");
+    assert_eq!(ask("check", "liveness"), "SERVING");
+    assert_eq!(ask("check", "orders.v1.Orders"), "NOT_FOUND");
+    // A watcher sees the status now, then NOT_SERVING once SIGTERM starts the drain.
+    let mut watcher = Command::new(&python)
+        .arg(root().join("tests/interop/health_grpcio.py"))
+        .args([address.as_str(), "watch", "", "2"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(watcher.stdout.take().unwrap()));
+    assert_eq!(lines.next().unwrap().unwrap(), "SERVING");
+    assert!(Command::new("kill").args(["-TERM", &service.pid().to_string()]).status().unwrap().success());
+    assert_eq!(lines.next().unwrap().unwrap(), "NOT_SERVING");
+    assert!(watcher.wait().unwrap().success());
+}

@@ -50,8 +50,8 @@ attestations! {
 
 /// What the host checks and the HTTP self-probes need to know about this instance.
 pub(crate) struct Instance<'a> {
-    /// The port the service listens on: the only one it may listen on.
-    pub(crate) port: u16,
+    /// The ports the service listens on (HTTP, and gRPC health when served): the only ones.
+    pub(crate) ports: Vec<u16>,
     /// The resident memory allowed, in bytes.
     pub(crate) max_rss_bytes: u64,
     /// The certificate served in front of the service, if configured.
@@ -164,7 +164,7 @@ pub(crate) fn readiness(
         .register(build_info_check(build))
         .register(tls_certificate(instance.tls_cert_file))
         .register_all(instance.public_url.map(|url| host::tls_served(url, 30)))
-        .register(host::listening_ports([instance.port]))
+        .register(host::listening_ports(instance.ports.iter().copied()))
         .register(host::memory(instance.max_rss_bytes))
         .register(host::disk_free_percent(instance.data_dir, 5.0))
         .build()

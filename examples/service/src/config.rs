@@ -22,6 +22,9 @@ pub struct Settings {
     #[attest(env = "ATTESTATION_KEY", secret, file, min_len = 64)]
     pub(crate) attestation_key: Option<SecretString>,
     /// How long to keep serving after SIGTERM, with readiness failing.
+    /// Where to serve gRPC health (`grpc.health.v1`), if anywhere: port `0` picks a free one.
+    #[attest(env = "GRPC_ADDR")]
+    pub(crate) grpc_addr: Option<SocketAddr>,
     #[attest(env = "DRAIN_MS", default = "12000")]
     pub(crate) drain_ms: u64,
     /// The readiness probe's `periodSeconds`, in milliseconds: the drain must cover

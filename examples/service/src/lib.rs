@@ -9,6 +9,7 @@
 //! | `JWT_SECRET` (or `JWT_SECRET_FILE`) | the token-signing secret, at least 32 random characters | none: `secrets:jwt` fails |
 //! | `READINESS_TOKEN` (or `READINESS_TOKEN_FILE`) | the bearer token that unlocks readiness details (also the password of the checklist page in a browser), at least 16 characters | a random one for the run, printed once on stdout after the `listening on` line |
 //! | `ATTESTATION_KEY` (or `ATTESTATION_KEY_FILE`) | 64 hex characters: the ed25519 seed signing `/readiness/attestation` | none: unsigned statement |
+//! | `GRPC_ADDR` | where to serve gRPC health (`grpc.health.v1`: `""`/`readiness`, `liveness`, `startup`); port `0` picks a free one; prints `grpc health on HOST:PORT` on stdout | unset: no gRPC |
 //! | `DRAIN_MS` | how long to keep serving after SIGTERM, readiness failing; at least the probe's period × failure threshold | `12000` |
 //! | `PROBE_PERIOD_MS`, `PROBE_FAILURE_THRESHOLD` | the readiness probe's `periodSeconds` (in ms) and `failureThreshold`, which the drain must cover | `10000`, `1` |
 //! | `MAX_RSS_MB` | the resident memory `host:memory` allows | `512` |
@@ -55,6 +56,8 @@ pub struct Service {
     /// The detail token made for this run when `READINESS_TOKEN` is not set: the binary prints
     /// it once on stdout so a newcomer can open the checklist page.
     pub generated_token: Option<SecretString>,
+    /// The gRPC health listener and its address, when `GRPC_ADDR` is set.
+    pub grpc: Option<(tokio::net::TcpListener, std::net::SocketAddr)>,
 }
 
 /// Connects the database, binds `settings.addr`, and assembles readiness and the routes. A
@@ -77,6 +80,16 @@ pub async fn assemble(settings: &Settings) -> Result<Service, Box<dyn std::error
         .await
         .map_err(|error| format!("cannot listen on {}: {error}", settings.addr))?;
     let local = listener.local_addr()?;
+    let grpc = match settings.grpc_addr {
+        Some(addr) => {
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|error| format!("cannot listen for gRPC on {addr}: {error}"))?;
+            let local = listener.local_addr()?;
+            Some((listener, local))
+        }
+        None => None,
+    };
 
     let metrics = RequestMetrics::new();
     let shutdown = Shutdown::new()
@@ -89,7 +102,7 @@ pub async fn assemble(settings: &Settings) -> Result<Service, Box<dyn std::error
     let client_ip = api::ClientIp::trusting(config::trusted_proxies(settings.trusted_proxies.as_deref())?);
     let api = api::router(api::Api::new(database.clone(), jwt_secret), origins, client_ip);
     let instance = checks::Instance {
-        port: local.port(),
+        ports: std::iter::once(local.port()).chain(grpc.as_ref().map(|(_, grpc)| grpc.port())).collect(),
         max_rss_bytes: settings.max_rss_mb.saturating_mul(1024 * 1024),
         tls_cert_file: settings.tls_cert_file.as_deref(),
         data_dir: &data_dir,
@@ -118,6 +131,7 @@ pub async fn assemble(settings: &Settings) -> Result<Service, Box<dyn std::error
         database_kind: database.kind(),
         jwt_configured: secrets.is_some(),
         generated_token,
+        grpc,
     })
 }
 

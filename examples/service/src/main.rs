@@ -38,6 +38,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         database_kind,
         jwt_configured,
         generated_token,
+        grpc,
     } = service;
     // The first stdout line is a contract: tests and scripts read the address from it.
     println!("listening on http://{local}");
@@ -50,6 +51,18 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
              a token made for this run: set READINESS_TOKEN to choose one)",
             readiness_core::checks::secrets::ExposeSecret::expose_secret(token)
         );
+    }
+    if let Some((listener, grpc_local)) = grpc {
+        let _ = writeln!(std::io::stdout(), "grpc health on {grpc_local}");
+        let health = readiness_tonic::health_service(readiness.clone());
+        tokio::spawn(async move {
+            let incoming = tonic::transport::server::TcpIncoming::from(listener);
+            if let Err(error) =
+                tonic::transport::Server::builder().add_service(health).serve_with_incoming(incoming).await
+            {
+                tracing::error!(%error, "gRPC health stopped");
+            }
+        });
     }
     tracing::info!(
         %local,
