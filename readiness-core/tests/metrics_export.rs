@@ -56,7 +56,12 @@ fn promtool(text: &str) {
     };
     child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
     let output = child.wait_with_output().unwrap();
-    assert!(output.status.success(), "promtool: {}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "promtool: {}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 #[tokio::test]
@@ -92,5 +97,8 @@ async fn the_prometheus_client_collector_encodes_the_cache_on_each_scrape() {
     readiness.begin_shutdown();
     let mut after = String::new();
     prometheus_client::encoding::text::encode(&mut after, &registry).unwrap();
-    assert!(after.contains("readiness_shutting_down 1") && after.contains(r#"readiness_status{status="fail"} 1"#), "{after}");
+    assert!(
+        after.contains("readiness_shutting_down 1") && after.contains(r#"readiness_status{status="fail"} 1"#),
+        "{after}"
+    );
 }

@@ -23,7 +23,10 @@ pub(crate) fn families(report: &Report) -> Vec<Family> {
         Family {
             name: "readiness_status",
             help: "Overall status of every check together: 1 for the current status.",
-            samples: statuses.iter().map(|s| (vec![("status", s.as_str().to_owned())], one_hot(*s, report.status))).collect(),
+            samples: statuses
+                .iter()
+                .map(|s| (vec![("status", s.as_str().to_owned())], one_hot(*s, report.status)))
+                .collect(),
         },
         Family {
             name: "readiness_shutting_down",
@@ -94,7 +97,10 @@ pub(crate) fn families(report: &Report) -> Vec<Family> {
                 .levels
                 .iter()
                 .map(|level| {
-                    (vec![("profile", verdict.profile.clone()), ("level", level.name.clone())], f64::from(u8::from(level.reached)))
+                    (
+                        vec![("profile", verdict.profile.clone()), ("level", level.name.clone())],
+                        f64::from(u8::from(level.reached)),
+                    )
                 })
                 .collect(),
         });
