@@ -70,3 +70,56 @@ fn field(block: &str, name: &str) -> u64 {
         .and_then(|value| value.trim().parse().ok())
         .unwrap_or_else(|| panic!("no {name} in\n{block}"))
 }
+
+#[test]
+fn the_recording_rules_are_valid_and_the_prometheus_rule_carries_the_same_rules() {
+    if let Some(text) = promtool(&["check", "rules", "recording_rules.yml"]) {
+        assert!(text.contains("SUCCESS: 5 rules found"), "{text}");
+    }
+    let read = |name: &str| -> serde_json::Value {
+        let text = std::fs::read_to_string(deploy_dir().join(name)).unwrap();
+        serde_norway::from_str(&text).unwrap()
+    };
+    let (recording, alerts) = (read("recording_rules.yml"), read("alerts.yml"));
+    let monitoring = std::fs::read_to_string(deploy_dir().join("monitoring.yaml")).unwrap();
+    let documents: Vec<serde_json::Value> = monitoring
+        .split("\n---\n")
+        .map(|document| serde_norway::from_str(document).unwrap())
+        .collect();
+    let rule = documents.iter().find(|document| document["kind"] == "PrometheusRule").unwrap();
+    let groups = rule["spec"]["groups"].as_array().unwrap();
+    assert_eq!(groups[0], recording["groups"][0], "the PrometheusRule's recording rules are recording_rules.yml's");
+    assert_eq!(groups[1], alerts["groups"][0], "the PrometheusRule's alerts are alerts.yml's");
+    // The ServiceMonitor scrapes the metrics with the token, from a secret.
+    let monitor = documents.iter().find(|document| document["kind"] == "ServiceMonitor").unwrap();
+    let endpoint = &monitor["spec"]["endpoints"][0];
+    assert_eq!(endpoint["path"], "/readiness/metrics");
+    assert_eq!(endpoint["authorization"]["type"], "Bearer");
+    assert_eq!(endpoint["authorization"]["credentials"]["key"], "readiness-token");
+}
+
+#[test]
+fn the_dashboard_queries_only_series_the_service_and_the_rules_make() {
+    let text = std::fs::read_to_string(deploy_dir().join("grafana-dashboard.json")).unwrap();
+    let dashboard: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let recording = std::fs::read_to_string(deploy_dir().join("recording_rules.yml")).unwrap();
+    let known = |name: &str| {
+        recording.contains(&format!("record: {name}"))
+            || ["readiness_info", "readiness_status", "readiness_check_status", "readiness_control_attestation"].contains(&name)
+    };
+    let mut queried = 0;
+    for panel in dashboard["panels"].as_array().unwrap() {
+        for target in panel["targets"].as_array().into_iter().flatten() {
+            let expr = target["expr"].as_str().unwrap();
+            for name in expr.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':')) {
+                if name.starts_with("readiness_") || name.starts_with("service:") {
+                    assert!(known(name), "panel {:?} queries unknown series {name}", panel["title"]);
+                    queried += 1;
+                }
+            }
+        }
+    }
+    assert!(queried >= 6, "fleet, service and control panels");
+    let titles: Vec<&str> = dashboard["panels"].as_array().unwrap().iter().filter(|p| p["type"] == "row").map(|p| p["title"].as_str().unwrap()).collect();
+    assert_eq!(titles, ["Fleet", "Service $service", "Controls of $service"]);
+}
