@@ -92,7 +92,10 @@ fn value_of(data: &serde_json::Value, service: &str) -> Option<f64> {
 }
 
 fn query(expr: &str) -> String {
-    format!("/api/v1/query?query={}", expr.replace(' ', "%20").replace('"', "%22").replace('{', "%7B").replace('}', "%7D"))
+    format!(
+        "/api/v1/query?query={}",
+        expr.replace(' ', "%20").replace('"', "%22").replace('{', "%7B").replace('}', "%7D")
+    )
 }
 
 #[tokio::test]
@@ -115,9 +118,9 @@ async fn prometheus_scrapes_three_instances_with_the_token_and_the_rules_compute
     let Some(prometheus) = start_prometheus(&targets) else { return };
 
     let targets_up = wait_for(&prometheus, "/api/v1/targets", |data| {
-        data["activeTargets"].as_array().is_some_and(|targets| {
-            targets.len() == 3 && targets.iter().all(|target| target["health"] == "up")
-        })
+        data["activeTargets"]
+            .as_array()
+            .is_some_and(|targets| targets.len() == 3 && targets.iter().all(|target| target["health"] == "up"))
     })
     .await;
     assert_eq!(targets_up["activeTargets"].as_array().unwrap().len(), 3);
