@@ -69,6 +69,12 @@
 //!   archived yet; the last archive is older than the limit; the last attempt failed; the last
 //!   archived segment is missing from the local archive directory, or shorter than a segment.
 //!
+//! **Pools**: sqlx 0.8 pools (`postgres_pool`, `sqlite_pool`, [`PoolCheck`]) and, for the pool
+//! check, deadpool-postgres (`deadpool_postgres_pool`, feature `deadpool`) and bb8-postgres
+//! (`bb8_postgres_pool`, feature `bb8`) pools, judged alike. The TLS, replication and archiving
+//! checks take a sqlx 0.8 `PgPool`: a service on another pool gives them a small sqlx pool of
+//! its own (one connection is enough). sqlx 0.9 is not supported yet.
+//!
 //! ```no_run
 //! # #[cfg(feature = "postgres")] async fn example() -> Result<(), Box<dyn std::error::Error>> {
 //! use std::time::Duration;
@@ -94,6 +100,8 @@ mod pool;
 mod replication;
 #[cfg(feature = "postgres")]
 mod tls;
+#[cfg(any(feature = "deadpool", feature = "bb8"))]
+mod tokio_postgres;
 
 #[cfg(feature = "postgres")]
 pub use archiving::postgres_archiving;
@@ -106,3 +114,9 @@ pub use pool::{postgres_pool, postgres_pool_read_write};
 pub use replication::{DEFAULT_MAX_REPLAY_LAG, ReplicationCheck, postgres_replication};
 #[cfg(feature = "postgres")]
 pub use tls::postgres_tls;
+#[cfg(any(feature = "deadpool", feature = "bb8"))]
+pub use tokio_postgres::ClientPoolCheck;
+#[cfg(feature = "bb8")]
+pub use tokio_postgres::bb8_postgres_pool;
+#[cfg(feature = "deadpool")]
+pub use tokio_postgres::deadpool_postgres_pool;

@@ -85,7 +85,7 @@ impl<DB: sqlx::Database> fmt::Debug for PoolCheck<DB> {
 
 /// What the check was asked to judge.
 #[derive(Clone, Copy)]
-struct Settings {
+pub(super) struct Settings {
     kind: &'static str,
     floor: u32,
     timeout: Duration,
@@ -94,7 +94,18 @@ struct Settings {
 }
 
 impl Settings {
-    fn spec(&self) -> CheckSpec {
+    /// The settings of a pool check of another kind of pool (see `tokio_postgres`).
+    #[cfg_attr(not(any(feature = "deadpool", feature = "bb8")), allow(dead_code))]
+    pub(super) fn new(kind: &'static str, floor: u32, timeout: Duration, pool_acquire_timeout: Duration, read_write: bool) -> Self {
+        Self { kind, floor, timeout, pool_acquire_timeout, read_write }
+    }
+
+    #[cfg_attr(not(any(feature = "deadpool", feature = "bb8")), allow(dead_code))]
+    pub(super) fn read_write(&self) -> bool {
+        self.read_write
+    }
+
+    pub(super) fn spec(&self) -> CheckSpec {
         let writes = if self.read_write { "; the session is writable" } else { "" };
         CheckSpec::new("db:pool")
             .control("performance.scalability.db-pooling")
@@ -110,7 +121,7 @@ impl Settings {
 
     /// How long the check itself waits for a connection: the pool's own acquire timeout, but
     /// never so long that the runner's timeout cuts the check off before it can say why.
-    fn acquire_budget(&self) -> Duration {
+    pub(super) fn acquire_budget(&self) -> Duration {
         let margin = (self.timeout / 4).min(Duration::from_millis(100));
         self.pool_acquire_timeout.min(self.timeout.saturating_sub(margin))
     }
@@ -118,7 +129,7 @@ impl Settings {
 
 /// Why a session cannot write. Only PostgreSQL checks it.
 #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
-enum ReadOnly {
+pub(super) enum ReadOnly {
     /// The server is a standby in recovery.
     Standby,
     /// `default_transaction_read_only` is on; where it was set (`pg_settings.source`).
@@ -126,13 +137,13 @@ enum ReadOnly {
 }
 
 /// What a pool looks like at one moment.
-struct PoolFacts {
-    max: u32,
-    size: u32,
-    idle: usize,
-    acquire: Duration,
-    round_trip: Duration,
-    read_only: Option<ReadOnly>,
+pub(super) struct PoolFacts {
+    pub(super) max: u32,
+    pub(super) size: u32,
+    pub(super) idle: usize,
+    pub(super) acquire: Duration,
+    pub(super) round_trip: Duration,
+    pub(super) read_only: Option<ReadOnly>,
 }
 
 /// A connection within the check's budget, and how long it took.
@@ -207,7 +218,7 @@ async fn observe_sqlite(pool: &sqlx::SqlitePool, settings: Settings) -> Result<P
     Ok(facts(pool, acquired, round_trip, None))
 }
 
-fn judge(facts: Result<PoolFacts, String>, settings: Settings) -> Outcome {
+pub(super) fn judge(facts: Result<PoolFacts, String>, settings: Settings) -> Outcome {
     let Settings { kind, floor, timeout, pool_acquire_timeout, read_write } = settings;
     let too_patient = pool_acquire_timeout > timeout;
     let facts = match facts {

@@ -1,0 +1,225 @@
+//! `db:pool` for pools of tokio-postgres clients: [deadpool-postgres](https://docs.rs/deadpool-postgres)
+//! (feature `deadpool`) and [bb8-postgres](https://docs.rs/bb8-postgres) (feature `bb8`). The
+//! same judgement as for sqlx's pools ([`PoolCheck`](super::PoolCheck)): a pooled connection
+//! answers `SELECT 1` within the check's timeout, the pool's maximum size is at least a floor, it
+//! waits no longer for a connection than the check does, and (with
+//! [`ClientPoolCheck::read_write`]) the session is writable.
+//!
+//! ```no_run
+//! # async fn example(pool: deadpool_postgres::Pool) {
+//! use readiness_core::checks::database::deadpool_postgres_pool;
+//!
+//! let readiness = readiness_core::Readiness::builder().register(deadpool_postgres_pool(pool, 5).read_write()).build();
+//! # let _ = readiness;
+//! # }
+//! ```
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures_util::future::BoxFuture;
+
+use super::pool::{DEFAULT_CHECK_TIMEOUT, PoolFacts, ReadOnly, Settings, judge};
+use crate::check::check_fn;
+use crate::spec::CheckRegistration;
+
+/// The pool check of a tokio-postgres pool; [`deadpool_postgres_pool`] and [`bb8_postgres_pool`]
+/// make it. Register it as it is.
+#[must_use]
+pub struct ClientPoolCheck {
+    pool: Arc<dyn ClientPool>,
+    floor: u32,
+    timeout: Duration,
+    read_write: bool,
+}
+
+impl std::fmt::Debug for ClientPoolCheck {
+    /// The settings only: the pool's configuration may hold a password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientPoolCheck")
+            .field("kind", &self.pool.kind())
+            .field("floor", &self.floor)
+            .field("timeout", &self.timeout)
+            .field("read_write", &self.read_write)
+            .finish()
+    }
+}
+
+impl ClientPoolCheck {
+    /// The check's timeout: the longest one run may take, and the longest the pool may wait for
+    /// a connection (800 ms unless set).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Requires a writable session: a standby (`pg_is_in_recovery()`) or read-only sessions
+    /// (`default_transaction_read_only`) fail. For a service that writes.
+    pub fn read_write(mut self) -> Self {
+        self.read_write = true;
+        self
+    }
+}
+
+/// What the check needs of a pool of tokio-postgres clients.
+trait ClientPool: Send + Sync + 'static {
+    fn kind(&self) -> &'static str;
+    /// How long the pool waits for a connection; `None` for ever.
+    fn acquire_timeout(&self) -> Option<Duration>;
+    /// Maximum size, connections open, idle connections.
+    fn sizes(&self) -> (u32, u32, usize);
+    /// Takes a connection within `budget` and probes it: how long the acquire took, the
+    /// `SELECT 1` round trip, and why the session cannot write (when asked).
+    fn probe(&self, budget: Duration, read_write: bool) -> BoxFuture<'_, Result<(Duration, Duration, Option<ReadOnly>), String>>;
+}
+
+/// `SELECT 1`, and whether the session can write.
+async fn probe_client(client: &tokio_postgres::Client, read_write: bool) -> Result<(Duration, Option<ReadOnly>), String> {
+    let started = Instant::now();
+    client.simple_query("SELECT 1").await.map_err(|error| format!("SELECT 1 failed: {error}"))?;
+    let round_trip = started.elapsed();
+    if !read_write {
+        return Ok((round_trip, None));
+    }
+    let row = client
+        .query_one(
+            "SELECT pg_is_in_recovery(), current_setting('transaction_read_only'), \
+             (SELECT source FROM pg_settings WHERE name = 'default_transaction_read_only')",
+            &[],
+        )
+        .await
+        .map_err(|error| format!("cannot read whether the session is writable: {error}"))?;
+    let (standby, read_only, source): (bool, String, Option<String>) = (row.get(0), row.get(1), row.get(2));
+    let read_only = if standby {
+        Some(ReadOnly::Standby)
+    } else if read_only == "on" {
+        Some(ReadOnly::Session(source.unwrap_or_else(|| "unknown".to_owned())))
+    } else {
+        None
+    };
+    Ok((round_trip, read_only))
+}
+
+fn timed_out(budget: Duration) -> String {
+    format!("cannot acquire a connection: timed out after {}", readiness_rules::format_duration(budget))
+}
+
+#[cfg(feature = "deadpool")]
+struct Deadpool(deadpool_postgres::Pool);
+
+#[cfg(feature = "deadpool")]
+impl ClientPool for Deadpool {
+    fn kind(&self) -> &'static str {
+        "postgres (deadpool)"
+    }
+
+    fn acquire_timeout(&self) -> Option<Duration> {
+        self.0.timeouts().wait
+    }
+
+    fn sizes(&self) -> (u32, u32, usize) {
+        let status = self.0.status();
+        (u32::try_from(status.max_size).unwrap_or(u32::MAX), u32::try_from(status.size).unwrap_or(u32::MAX), status.available)
+    }
+
+    fn probe(&self, budget: Duration, read_write: bool) -> BoxFuture<'_, Result<(Duration, Duration, Option<ReadOnly>), String>> {
+        Box::pin(async move {
+            let started = Instant::now();
+            let client = match tokio::time::timeout(budget, self.0.get()).await {
+                Ok(Ok(client)) => client,
+                Ok(Err(error)) => return Err(format!("cannot acquire a connection: {error}")),
+                Err(_) => return Err(timed_out(budget)),
+            };
+            let acquired = started.elapsed();
+            let (round_trip, read_only) = probe_client(&client, read_write).await?;
+            Ok((acquired, round_trip, read_only))
+        })
+    }
+}
+
+#[cfg(feature = "bb8")]
+struct Bb8<Tls>(bb8::Pool<bb8_postgres::PostgresConnectionManager<Tls>>)
+where
+    Tls: tokio_postgres::tls::MakeTlsConnect<tokio_postgres::Socket> + Clone + Send + Sync + 'static;
+
+#[cfg(feature = "bb8")]
+impl<Tls> ClientPool for Bb8<Tls>
+where
+    Tls: tokio_postgres::tls::MakeTlsConnect<tokio_postgres::Socket> + Clone + Send + Sync + 'static,
+    <Tls as tokio_postgres::tls::MakeTlsConnect<tokio_postgres::Socket>>::Stream: Send + Sync,
+    <Tls as tokio_postgres::tls::MakeTlsConnect<tokio_postgres::Socket>>::TlsConnect: Send,
+    <<Tls as tokio_postgres::tls::MakeTlsConnect<tokio_postgres::Socket>>::TlsConnect as tokio_postgres::tls::TlsConnect<tokio_postgres::Socket>>::Future: Send,
+{
+    fn kind(&self) -> &'static str {
+        "postgres (bb8)"
+    }
+
+    fn acquire_timeout(&self) -> Option<Duration> {
+        Some(self.0.config().connection_timeout)
+    }
+
+    fn sizes(&self) -> (u32, u32, usize) {
+        let state = self.0.state();
+        (self.0.config().max_size, state.connections, state.idle_connections as usize)
+    }
+
+    fn probe(&self, budget: Duration, read_write: bool) -> BoxFuture<'_, Result<(Duration, Duration, Option<ReadOnly>), String>> {
+        Box::pin(async move {
+            let started = Instant::now();
+            let client = match tokio::time::timeout(budget, self.0.get()).await {
+                Ok(Ok(client)) => client,
+                Ok(Err(error)) => return Err(format!("cannot acquire a connection: {error}")),
+                Err(_) => return Err(timed_out(budget)),
+            };
+            let acquired = started.elapsed();
+            let (round_trip, read_only) = probe_client(&client, read_write).await?;
+            Ok((acquired, round_trip, read_only))
+        })
+    }
+}
+
+/// The pool check (`db:pool`) of a deadpool-postgres pool, whose maximum size must be at least
+/// `floor`. A pool without a `wait` timeout waits for ever, and the check warns.
+#[cfg(feature = "deadpool")]
+pub fn deadpool_postgres_pool(pool: deadpool_postgres::Pool, floor: u32) -> ClientPoolCheck {
+    ClientPoolCheck { pool: Arc::new(Deadpool(pool)), floor, timeout: DEFAULT_CHECK_TIMEOUT, read_write: false }
+}
+
+/// The pool check (`db:pool`) of a bb8-postgres pool, whose maximum size must be at least
+/// `floor`. bb8's default `connection_timeout` (30 s) is longer than the check's: the check
+/// warns until it is lowered.
+#[cfg(feature = "bb8")]
+pub fn bb8_postgres_pool<Tls>(pool: bb8::Pool<bb8_postgres::PostgresConnectionManager<Tls>>, floor: u32) -> ClientPoolCheck
+where
+    Tls: tokio_postgres::tls::MakeTlsConnect<tokio_postgres::Socket> + Clone + Send + Sync + 'static,
+    <Tls as tokio_postgres::tls::MakeTlsConnect<tokio_postgres::Socket>>::Stream: Send + Sync,
+    <Tls as tokio_postgres::tls::MakeTlsConnect<tokio_postgres::Socket>>::TlsConnect: Send,
+    <<Tls as tokio_postgres::tls::MakeTlsConnect<tokio_postgres::Socket>>::TlsConnect as tokio_postgres::tls::TlsConnect<tokio_postgres::Socket>>::Future: Send,
+{
+    ClientPoolCheck { pool: Arc::new(Bb8(pool)), floor, timeout: DEFAULT_CHECK_TIMEOUT, read_write: false }
+}
+
+impl From<ClientPoolCheck> for CheckRegistration {
+    fn from(check: ClientPoolCheck) -> Self {
+        // A pool that waits for ever is judged as one waiting far longer than any check.
+        let pool_acquire_timeout = check.pool.acquire_timeout().unwrap_or(Duration::from_secs(24 * 3600));
+        let settings =
+            Settings::new(check.pool.kind(), check.floor, check.timeout, pool_acquire_timeout, check.read_write);
+        let pool = check.pool;
+        CheckRegistration::new(
+            settings.spec(),
+            check_fn(move |_| {
+                let pool = Arc::clone(&pool);
+                async move {
+                    let observed = pool.probe(settings.acquire_budget(), settings.read_write()).await.map(
+                        |(acquire, round_trip, read_only)| {
+                            let (max, size, idle) = pool.sizes();
+                            PoolFacts { max, size, idle, acquire, round_trip, read_only }
+                        },
+                    );
+                    judge(observed, settings)
+                }
+            }),
+        )
+    }
+}
