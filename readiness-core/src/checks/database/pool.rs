@@ -96,7 +96,13 @@ pub(super) struct Settings {
 impl Settings {
     /// The settings of a pool check of another kind of pool (see `tokio_postgres`).
     #[cfg_attr(not(any(feature = "deadpool", feature = "bb8")), allow(dead_code))]
-    pub(super) fn new(kind: &'static str, floor: u32, timeout: Duration, pool_acquire_timeout: Duration, read_write: bool) -> Self {
+    pub(super) fn new(
+        kind: &'static str,
+        floor: u32,
+        timeout: Duration,
+        pool_acquire_timeout: Duration,
+        read_write: bool,
+    ) -> Self {
         Self { kind, floor, timeout, pool_acquire_timeout, read_write }
     }
 

@@ -61,6 +61,10 @@ impl ClientPoolCheck {
     }
 }
 
+/// What one probe of a pool found: how long the acquire took, the `SELECT 1` round trip, and
+/// why the session cannot write (when asked).
+type Probed = Result<(Duration, Duration, Option<ReadOnly>), String>;
+
 /// What the check needs of a pool of tokio-postgres clients.
 trait ClientPool: Send + Sync + 'static {
     fn kind(&self) -> &'static str;
@@ -70,11 +74,14 @@ trait ClientPool: Send + Sync + 'static {
     fn sizes(&self) -> (u32, u32, usize);
     /// Takes a connection within `budget` and probes it: how long the acquire took, the
     /// `SELECT 1` round trip, and why the session cannot write (when asked).
-    fn probe(&self, budget: Duration, read_write: bool) -> BoxFuture<'_, Result<(Duration, Duration, Option<ReadOnly>), String>>;
+    fn probe(&self, budget: Duration, read_write: bool) -> BoxFuture<'_, Probed>;
 }
 
 /// `SELECT 1`, and whether the session can write.
-async fn probe_client(client: &tokio_postgres::Client, read_write: bool) -> Result<(Duration, Option<ReadOnly>), String> {
+async fn probe_client(
+    client: &tokio_postgres::Client,
+    read_write: bool,
+) -> Result<(Duration, Option<ReadOnly>), String> {
     let started = Instant::now();
     client.simple_query("SELECT 1").await.map_err(|error| format!("SELECT 1 failed: {error}"))?;
     let round_trip = started.elapsed();
@@ -105,27 +112,28 @@ fn timed_out(budget: Duration) -> String {
 }
 
 #[cfg(feature = "deadpool")]
-struct Deadpool(deadpool_postgres::Pool);
-
-#[cfg(feature = "deadpool")]
-impl ClientPool for Deadpool {
+impl ClientPool for deadpool_postgres::Pool {
     fn kind(&self) -> &'static str {
         "postgres (deadpool)"
     }
 
     fn acquire_timeout(&self) -> Option<Duration> {
-        self.0.timeouts().wait
+        self.timeouts().wait
     }
 
     fn sizes(&self) -> (u32, u32, usize) {
-        let status = self.0.status();
-        (u32::try_from(status.max_size).unwrap_or(u32::MAX), u32::try_from(status.size).unwrap_or(u32::MAX), status.available)
+        let status = self.status();
+        (
+            u32::try_from(status.max_size).unwrap_or(u32::MAX),
+            u32::try_from(status.size).unwrap_or(u32::MAX),
+            status.available,
+        )
     }
 
-    fn probe(&self, budget: Duration, read_write: bool) -> BoxFuture<'_, Result<(Duration, Duration, Option<ReadOnly>), String>> {
+    fn probe(&self, budget: Duration, read_write: bool) -> BoxFuture<'_, Probed> {
         Box::pin(async move {
             let started = Instant::now();
-            let client = match tokio::time::timeout(budget, self.0.get()).await {
+            let client = match tokio::time::timeout(budget, self.get()).await {
                 Ok(Ok(client)) => client,
                 Ok(Err(error)) => return Err(format!("cannot acquire a connection: {error}")),
                 Err(_) => return Err(timed_out(budget)),
@@ -138,12 +146,7 @@ impl ClientPool for Deadpool {
 }
 
 #[cfg(feature = "bb8")]
-struct Bb8<Tls>(bb8::Pool<bb8_postgres::PostgresConnectionManager<Tls>>)
-where
-    Tls: tokio_postgres::tls::MakeTlsConnect<tokio_postgres::Socket> + Clone + Send + Sync + 'static;
-
-#[cfg(feature = "bb8")]
-impl<Tls> ClientPool for Bb8<Tls>
+impl<Tls> ClientPool for bb8::Pool<bb8_postgres::PostgresConnectionManager<Tls>>
 where
     Tls: tokio_postgres::tls::MakeTlsConnect<tokio_postgres::Socket> + Clone + Send + Sync + 'static,
     <Tls as tokio_postgres::tls::MakeTlsConnect<tokio_postgres::Socket>>::Stream: Send + Sync,
@@ -155,18 +158,18 @@ where
     }
 
     fn acquire_timeout(&self) -> Option<Duration> {
-        Some(self.0.config().connection_timeout)
+        Some(self.config().connection_timeout)
     }
 
     fn sizes(&self) -> (u32, u32, usize) {
-        let state = self.0.state();
-        (self.0.config().max_size, state.connections, state.idle_connections as usize)
+        let state = self.state();
+        (self.config().max_size, state.connections, state.idle_connections as usize)
     }
 
-    fn probe(&self, budget: Duration, read_write: bool) -> BoxFuture<'_, Result<(Duration, Duration, Option<ReadOnly>), String>> {
+    fn probe(&self, budget: Duration, read_write: bool) -> BoxFuture<'_, Probed> {
         Box::pin(async move {
             let started = Instant::now();
-            let client = match tokio::time::timeout(budget, self.0.get()).await {
+            let client = match tokio::time::timeout(budget, self.get()).await {
                 Ok(Ok(client)) => client,
                 Ok(Err(error)) => return Err(format!("cannot acquire a connection: {error}")),
                 Err(_) => return Err(timed_out(budget)),
@@ -182,7 +185,7 @@ where
 /// `floor`. A pool without a `wait` timeout waits for ever, and the check warns.
 #[cfg(feature = "deadpool")]
 pub fn deadpool_postgres_pool(pool: deadpool_postgres::Pool, floor: u32) -> ClientPoolCheck {
-    ClientPoolCheck { pool: Arc::new(Deadpool(pool)), floor, timeout: DEFAULT_CHECK_TIMEOUT, read_write: false }
+    ClientPoolCheck { pool: Arc::new(pool), floor, timeout: DEFAULT_CHECK_TIMEOUT, read_write: false }
 }
 
 /// The pool check (`db:pool`) of a bb8-postgres pool, whose maximum size must be at least
@@ -196,7 +199,7 @@ where
     <Tls as tokio_postgres::tls::MakeTlsConnect<tokio_postgres::Socket>>::TlsConnect: Send,
     <<Tls as tokio_postgres::tls::MakeTlsConnect<tokio_postgres::Socket>>::TlsConnect as tokio_postgres::tls::TlsConnect<tokio_postgres::Socket>>::Future: Send,
 {
-    ClientPoolCheck { pool: Arc::new(Bb8(pool)), floor, timeout: DEFAULT_CHECK_TIMEOUT, read_write: false }
+    ClientPoolCheck { pool: Arc::new(pool), floor, timeout: DEFAULT_CHECK_TIMEOUT, read_write: false }
 }
 
 impl From<ClientPoolCheck> for CheckRegistration {
