@@ -71,9 +71,10 @@
 //!
 //! **Pools**: sqlx 0.8 pools (`postgres_pool`, `sqlite_pool`, [`PoolCheck`]) and, for the pool
 //! check, deadpool-postgres (`deadpool_postgres_pool`, feature `deadpool`) and bb8-postgres
-//! (`bb8_postgres_pool`, feature `bb8`) pools, judged alike. The TLS, replication and archiving
-//! checks take a sqlx 0.8 `PgPool`: a service on another pool gives them a small sqlx pool of
-//! its own (one connection is enough). sqlx 0.9 is not supported yet.
+//! (`bb8_postgres_pool`, feature `bb8`) and sqlx 0.9 (`sqlx09_postgres_pool`, feature `sqlx09`)
+//! pools, judged alike. The TLS, replication and archiving checks take a sqlx 0.8 `PgPool`: a
+//! service on another pool gives them a small sqlx 0.8 pool of its own (one connection is
+//! enough) until they move to sqlx 0.9 with the next minor release.
 //!
 //! ```no_run
 //! # #[cfg(feature = "postgres")] async fn example() -> Result<(), Box<dyn std::error::Error>> {
@@ -100,8 +101,10 @@ mod pool;
 mod replication;
 #[cfg(feature = "postgres")]
 mod tls;
-#[cfg(any(feature = "deadpool", feature = "bb8"))]
-mod tokio_postgres;
+#[cfg(any(feature = "deadpool", feature = "bb8", feature = "sqlx09"))]
+mod client_pool;
+#[cfg(feature = "sqlx09")]
+mod sqlx09;
 
 #[cfg(feature = "postgres")]
 pub use archiving::postgres_archiving;
@@ -114,9 +117,11 @@ pub use pool::{postgres_pool, postgres_pool_read_write};
 pub use replication::{DEFAULT_MAX_REPLAY_LAG, ReplicationCheck, postgres_replication};
 #[cfg(feature = "postgres")]
 pub use tls::postgres_tls;
-#[cfg(any(feature = "deadpool", feature = "bb8"))]
-pub use tokio_postgres::ClientPoolCheck;
 #[cfg(feature = "bb8")]
-pub use tokio_postgres::bb8_postgres_pool;
+pub use client_pool::bb8_postgres_pool;
 #[cfg(feature = "deadpool")]
-pub use tokio_postgres::deadpool_postgres_pool;
+pub use client_pool::deadpool_postgres_pool;
+#[cfg(any(feature = "deadpool", feature = "bb8", feature = "sqlx09"))]
+pub use client_pool::ClientPoolCheck;
+#[cfg(feature = "sqlx09")]
+pub use sqlx09::sqlx09_postgres_pool;

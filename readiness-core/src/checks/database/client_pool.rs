@@ -1,6 +1,6 @@
-//! `db:pool` for pools of tokio-postgres clients: [deadpool-postgres](https://docs.rs/deadpool-postgres)
-//! (feature `deadpool`) and [bb8-postgres](https://docs.rs/bb8-postgres) (feature `bb8`). The
-//! same judgement as for sqlx's pools ([`PoolCheck`](super::PoolCheck)): a pooled connection
+//! `db:pool` for other pools than sqlx 0.8's: [deadpool-postgres](https://docs.rs/deadpool-postgres)
+//! (feature `deadpool`), [bb8-postgres](https://docs.rs/bb8-postgres) (feature `bb8`) and sqlx
+//! 0.9 (feature `sqlx09`, see `sqlx09.rs`). The same judgement as for sqlx 0.8's pools ([`PoolCheck`](super::PoolCheck)): a pooled connection
 //! answers `SELECT 1` within the check's timeout, the pool's maximum size is at least a floor, it
 //! waits no longer for a connection than the check does, and (with
 //! [`ClientPoolCheck::read_write`]) the session is writable.
@@ -46,6 +46,11 @@ impl std::fmt::Debug for ClientPoolCheck {
 }
 
 impl ClientPoolCheck {
+    /// The check of `pool`, whose maximum size must be at least `floor`.
+    pub(super) fn of(pool: Arc<dyn ClientPool>, floor: u32) -> Self {
+        Self { pool, floor, timeout: DEFAULT_CHECK_TIMEOUT, read_write: false }
+    }
+
     /// The check's timeout: the longest one run may take, and the longest the pool may wait for
     /// a connection (800 ms unless set).
     pub fn timeout(mut self, timeout: Duration) -> Self {
@@ -63,10 +68,10 @@ impl ClientPoolCheck {
 
 /// What one probe of a pool found: how long the acquire took, the `SELECT 1` round trip, and
 /// why the session cannot write (when asked).
-type Probed = Result<(Duration, Duration, Option<ReadOnly>), String>;
+pub(super) type Probed = Result<(Duration, Duration, Option<ReadOnly>), String>;
 
-/// What the check needs of a pool of tokio-postgres clients.
-trait ClientPool: Send + Sync + 'static {
+/// What the check needs of a pool.
+pub(super) trait ClientPool: Send + Sync + 'static {
     fn kind(&self) -> &'static str;
     /// How long the pool waits for a connection; `None` for ever.
     fn acquire_timeout(&self) -> Option<Duration>;
@@ -78,6 +83,7 @@ trait ClientPool: Send + Sync + 'static {
 }
 
 /// `SELECT 1`, and whether the session can write.
+#[cfg(any(feature = "deadpool", feature = "bb8"))]
 async fn probe_client(
     client: &tokio_postgres::Client,
     read_write: bool,
@@ -107,7 +113,7 @@ async fn probe_client(
     Ok((round_trip, read_only))
 }
 
-fn timed_out(budget: Duration) -> String {
+pub(super) fn timed_out(budget: Duration) -> String {
     format!("cannot acquire a connection: timed out after {}", readiness_rules::format_duration(budget))
 }
 
@@ -185,7 +191,7 @@ where
 /// `floor`. A pool without a `wait` timeout waits for ever, and the check warns.
 #[cfg(feature = "deadpool")]
 pub fn deadpool_postgres_pool(pool: deadpool_postgres::Pool, floor: u32) -> ClientPoolCheck {
-    ClientPoolCheck { pool: Arc::new(pool), floor, timeout: DEFAULT_CHECK_TIMEOUT, read_write: false }
+    ClientPoolCheck::of(Arc::new(pool), floor)
 }
 
 /// The pool check (`db:pool`) of a bb8-postgres pool, whose maximum size must be at least
@@ -199,7 +205,7 @@ where
     <Tls as tokio_postgres::tls::MakeTlsConnect<tokio_postgres::Socket>>::TlsConnect: Send,
     <<Tls as tokio_postgres::tls::MakeTlsConnect<tokio_postgres::Socket>>::TlsConnect as tokio_postgres::tls::TlsConnect<tokio_postgres::Socket>>::Future: Send,
 {
-    ClientPoolCheck { pool: Arc::new(pool), floor, timeout: DEFAULT_CHECK_TIMEOUT, read_write: false }
+    ClientPoolCheck::of(Arc::new(pool), floor)
 }
 
 impl From<ClientPoolCheck> for CheckRegistration {
