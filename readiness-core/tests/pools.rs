@@ -1,13 +1,14 @@
-//! The pool check (`db:pool`) for deadpool-postgres and bb8-postgres pools against the real
-//! PostgreSQL on 127.0.0.1:5432: the same judgement as for sqlx's pools, failing paths included.
-#![cfg(all(feature = "deadpool", feature = "bb8"))]
+//! The pool check (`db:pool`) for deadpool-postgres, bb8-postgres and sqlx 0.9 pools against
+//! the real PostgreSQL on 127.0.0.1:5432: the same judgement as for sqlx 0.8's pools, failing
+//! paths included.
+#![cfg(all(feature = "deadpool", feature = "bb8", feature = "sqlx09"))]
 
 use std::time::Duration;
 
 use bb8_postgres::PostgresConnectionManager;
 use deadpool_postgres::{ManagerConfig, PoolConfig, Runtime, Timeouts};
 use readiness_core::Status;
-use readiness_core::checks::database::{ClientPoolCheck, bb8_postgres_pool, deadpool_postgres_pool};
+use readiness_core::checks::database::{ClientPoolCheck, bb8_postgres_pool, deadpool_postgres_pool, sqlx09_postgres_pool};
 use tokio_postgres::NoTls;
 
 fn postgres_url() -> Option<String> {
@@ -47,6 +48,10 @@ async fn bb8(url: &str, max_size: u32, timeout: Option<Duration>) -> bb8::Pool<P
     builder.build_unchecked(manager)
 }
 
+fn sqlx09(url: &str, max: u32, acquire: Duration) -> sqlx09::PgPool {
+    sqlx09::postgres::PgPoolOptions::new().max_connections(max).acquire_timeout(acquire).connect_lazy(url).unwrap()
+}
+
 async fn run(check: ClientPoolCheck) -> (Status, String) {
     let result = readiness_core::testing::run_check(check).await;
     (result.status, result.outcome.output.unwrap_or_default())
@@ -63,6 +68,15 @@ async fn deadpool_and_bb8_pools_pass_with_a_bounded_wait() {
     let (status, output) = run(bb8_postgres_pool(bb8(&url, 10, SIZED).await, 5).read_write()).await;
     assert_eq!(status, Status::Pass, "{output}");
     assert!(output.starts_with("postgres (bb8): SELECT 1 in "), "{output}");
+    let (status, output) = run(sqlx09_postgres_pool(sqlx09(&url, 10, SIZED.unwrap()), 5).read_write()).await;
+    assert_eq!(status, Status::Pass, "{output}");
+    assert!(output.starts_with("postgres (sqlx 0.9): SELECT 1 in "), "{output}");
+    // sqlx's default acquire timeout (30 s) is longer than the check's: a warning.
+    let (status, output) = run(sqlx09_postgres_pool(sqlx09(&url, 10, Duration::from_secs(30)), 5)).await;
+    assert_eq!(status, Status::Warn, "{output}");
+    let (status, output) = run(sqlx09_postgres_pool(sqlx09(&url, 2, SIZED.unwrap()), 5)).await;
+    assert_eq!(status, Status::Fail);
+    assert!(output.contains("pool max size 2 is under the floor of 5"), "{output}");
 }
 
 #[tokio::test]
@@ -104,6 +118,7 @@ async fn a_read_write_pool_on_read_only_sessions_fails() {
     for check in [
         deadpool_postgres_pool(deadpool(&as_role, 4, SIZED), 2).read_write(),
         bb8_postgres_pool(bb8(&as_role, 4, SIZED).await, 2).read_write(),
+        sqlx09_postgres_pool(sqlx09(&as_role, 4, SIZED.unwrap()), 2).read_write(),
     ] {
         let (status, output) = run(check).await;
         assert_eq!(status, Status::Fail, "{output}");
