@@ -8,7 +8,9 @@ use std::time::Duration;
 use bb8_postgres::PostgresConnectionManager;
 use deadpool_postgres::{ManagerConfig, PoolConfig, Runtime, Timeouts};
 use readiness_core::Status;
-use readiness_core::checks::database::{ClientPoolCheck, bb8_postgres_pool, deadpool_postgres_pool, sqlx09_postgres_pool};
+use readiness_core::checks::database::{
+    ClientPoolCheck, bb8_postgres_pool, deadpool_postgres_pool, sqlx09_postgres_pool,
+};
 use tokio_postgres::NoTls;
 
 fn postgres_url() -> Option<String> {

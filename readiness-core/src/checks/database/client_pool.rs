@@ -15,7 +15,9 @@
 //! ```
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+#[cfg(any(feature = "deadpool", feature = "bb8"))]
+use std::time::Instant;
 
 use futures_util::future::BoxFuture;
 

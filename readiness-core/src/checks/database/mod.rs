@@ -96,18 +96,24 @@
 
 #[cfg(feature = "postgres")]
 mod archiving;
+#[cfg(any(feature = "deadpool", feature = "bb8", feature = "sqlx09"))]
+mod client_pool;
 mod pool;
 #[cfg(feature = "postgres")]
 mod replication;
-#[cfg(feature = "postgres")]
-mod tls;
-#[cfg(any(feature = "deadpool", feature = "bb8", feature = "sqlx09"))]
-mod client_pool;
 #[cfg(feature = "sqlx09")]
 mod sqlx09;
+#[cfg(feature = "postgres")]
+mod tls;
 
 #[cfg(feature = "postgres")]
 pub use archiving::postgres_archiving;
+#[cfg(any(feature = "deadpool", feature = "bb8", feature = "sqlx09"))]
+pub use client_pool::ClientPoolCheck;
+#[cfg(feature = "bb8")]
+pub use client_pool::bb8_postgres_pool;
+#[cfg(feature = "deadpool")]
+pub use client_pool::deadpool_postgres_pool;
 #[cfg(feature = "sqlite")]
 pub use pool::sqlite_pool;
 pub use pool::{DEFAULT_CHECK_TIMEOUT, PoolCheck};
@@ -115,13 +121,7 @@ pub use pool::{DEFAULT_CHECK_TIMEOUT, PoolCheck};
 pub use pool::{postgres_pool, postgres_pool_read_write};
 #[cfg(feature = "postgres")]
 pub use replication::{DEFAULT_MAX_REPLAY_LAG, ReplicationCheck, postgres_replication};
-#[cfg(feature = "postgres")]
-pub use tls::postgres_tls;
-#[cfg(feature = "bb8")]
-pub use client_pool::bb8_postgres_pool;
-#[cfg(feature = "deadpool")]
-pub use client_pool::deadpool_postgres_pool;
-#[cfg(any(feature = "deadpool", feature = "bb8", feature = "sqlx09"))]
-pub use client_pool::ClientPoolCheck;
 #[cfg(feature = "sqlx09")]
 pub use sqlx09::sqlx09_postgres_pool;
+#[cfg(feature = "postgres")]
+pub use tls::postgres_tls;
