@@ -25,8 +25,10 @@ fn service(runs: Arc<AtomicUsize>) -> Readiness {
 fn assert_families(text: &str) {
     for line in [
         r#"readiness_status{status="pass"} 1"#,
-        r#"readiness_check_status{check="db:ping",critical="true",status="pass"} 1"#,
-        r#"readiness_control_attestation{control="performance.scalability.db-pooling",required="false",attestation="verified"} 1"#,
+        r#"readiness_check_status{check="db:ping",kind="readiness",critical="true",status="pass"} 1"#,
+        r#"readiness_control_attestation{control="performance.scalability.db-pooling",catalog="osgb",required="false",attestation="verified"} 1"#,
+        r#"readiness_control_attestation{control="performance.scalability.db-pooling",catalog="osgb",required="false",attestation="failing"} 0"#,
+        r#"readiness_levels_reached{profile="mine"} 1"#,
         r#"readiness_profile_met{profile="mine"} 1"#,
         r#"readiness_level_reached{profile="mine",level="bronze"} 1"#,
         "readiness_shutting_down 0",
@@ -64,6 +66,31 @@ fn promtool(text: &str) {
     );
 }
 
+/// Every sample `/readiness/metrics` writes for the families the exports share is in `text`,
+/// labels and value alike: rules and dashboards read either the same way.
+fn assert_same_as_the_endpoint(text: &str, report: &readiness_core::Report) {
+    let endpoint = readiness_core::output::prometheus::render(report);
+    let shared = [
+        "readiness_status{",
+        "readiness_shutting_down ",
+        "readiness_check_status{",
+        "readiness_control_attestation{",
+        "readiness_profile_met{",
+        "readiness_level_reached{",
+        "readiness_levels_reached{",
+    ];
+    let lines: Vec<&str> =
+        endpoint.lines().filter(|line| shared.iter().any(|family| line.starts_with(family))).collect();
+    assert!(lines.len() > 100, "{endpoint}");
+    // Series and value, the value as a number: one exporter writes `1`, another `1.0`.
+    let sample =
+        |line: &str| line.rsplit_once(' ').map(|(series, value)| (series.to_owned(), value.parse::<f64>().ok()));
+    let exported: Vec<_> = text.lines().filter_map(sample).collect();
+    for line in lines {
+        assert!(exported.contains(&sample(line).unwrap()), "{line} is on /readiness/metrics but not exported:\n{text}");
+    }
+}
+
 #[tokio::test]
 async fn the_metrics_facade_gets_the_gauges_a_prometheus_exporter_renders() {
     let runs = Arc::new(AtomicUsize::new(0));
@@ -76,6 +103,7 @@ async fn the_metrics_facade_gets_the_gauges_a_prometheus_exporter_renders() {
     metrics::with_local_recorder(&recorder, || facade::record(&report));
     let text = handle.render();
     assert_families(&text);
+    assert_same_as_the_endpoint(&text, &report);
     assert_eq!(runs.load(Ordering::SeqCst), before, "recording runs no check");
     promtool(&text);
 }
@@ -91,6 +119,7 @@ async fn the_prometheus_client_collector_encodes_the_cache_on_each_scrape() {
     let mut text = String::new();
     prometheus_client::encoding::text::encode(&mut text, &registry).unwrap();
     assert_families(&text);
+    assert_same_as_the_endpoint(&text, &readiness.snapshot().await);
     assert_eq!(runs.load(Ordering::SeqCst), before, "a scrape runs no check");
     promtool(&text);
     // Shutdown shows on the next scrape.

@@ -1,6 +1,8 @@
 //! The gauges a report gives to metrics libraries (the `metrics` facade, prometheus-client):
-//! one list, so both export the same families with the same labels as `/readiness/metrics`.
+//! one list, so both export the families of `/readiness/metrics` that a fleet's rules and
+//! dashboards read, with the same labels (`output::prometheus` writes the rest).
 
+use crate::attestation::AttestationState;
 use crate::outcome::Status;
 use crate::report::Report;
 
@@ -11,6 +13,8 @@ pub(crate) struct Family {
     pub(crate) samples: Vec<(Vec<(&'static str, String)>, f64)>,
 }
 
+const STATUSES: [Status; 3] = [Status::Pass, Status::Warn, Status::Fail];
+
 fn one_hot(status: Status, current: Status) -> f64 {
     f64::from(u8::from(status == current))
 }
@@ -18,12 +22,11 @@ fn one_hot(status: Status, current: Status) -> f64 {
 /// The families of `report`: statuses, check durations, control attestations (with controls),
 /// the profile and its levels (with a verdict). No `instance` or `job` label.
 pub(crate) fn families(report: &Report) -> Vec<Family> {
-    let statuses = [Status::Pass, Status::Warn, Status::Fail];
     let mut families = vec![
         Family {
             name: "readiness_status",
             help: "Overall status of every check together: 1 for the current status.",
-            samples: statuses
+            samples: STATUSES
                 .iter()
                 .map(|s| (vec![("status", s.as_str().to_owned())], one_hot(*s, report.status)))
                 .collect(),
@@ -35,20 +38,23 @@ pub(crate) fn families(report: &Report) -> Vec<Family> {
         },
         Family {
             name: "readiness_check_status",
-            help: "Status of each check after flap damping: 1 for the current status.",
+            help: "Status of each check after flap damping: 1 for the current status, per kind.",
             samples: report
                 .checks
                 .iter()
                 .flat_map(|check| {
-                    statuses.iter().map(move |status| {
-                        (
-                            vec![
-                                ("check", check.name.clone()),
-                                ("critical", check.critical.to_string()),
-                                ("status", status.as_str().to_owned()),
-                            ],
-                            one_hot(*status, check.status),
-                        )
+                    check.kinds.iter().flat_map(move |kind| {
+                        STATUSES.into_iter().map(move |status| {
+                            (
+                                vec![
+                                    ("check", check.name.clone()),
+                                    ("kind", kind.as_str().to_owned()),
+                                    ("critical", check.critical.to_string()),
+                                    ("status", status.as_str().to_owned()),
+                                ],
+                                one_hot(status, check.status),
+                            )
+                        })
                     })
                 })
                 .collect(),
@@ -67,19 +73,22 @@ pub(crate) fn families(report: &Report) -> Vec<Family> {
     if !report.controls.is_empty() {
         families.push(Family {
             name: "readiness_control_attestation",
-            help: "Each control's attestation: 1 for the current one.",
+            help: "Attestation of each control: 1 for the current state (verified, failing, declared, attested, expired, waived, missing).",
             samples: report
                 .controls
                 .iter()
-                .map(|control| {
-                    (
-                        vec![
-                            ("control", control.control.id.to_string()),
-                            ("required", control.required.to_string()),
-                            ("attestation", control.attestation.as_str().to_owned()),
-                        ],
-                        1.0,
-                    )
+                .flat_map(|control| {
+                    AttestationState::ALL.into_iter().map(move |state| {
+                        (
+                            vec![
+                                ("control", control.control.id.to_string()),
+                                ("catalog", control.control.catalog.to_string()),
+                                ("required", control.required.to_string()),
+                                ("attestation", state.as_str().to_owned()),
+                            ],
+                            f64::from(u8::from(control.attestation == state)),
+                        )
+                    })
                 })
                 .collect(),
         });
@@ -104,6 +113,16 @@ pub(crate) fn families(report: &Report) -> Vec<Family> {
                 })
                 .collect(),
         });
+        if !verdict.levels.is_empty() {
+            families.push(Family {
+                name: "readiness_levels_reached",
+                help: "How many levels of the ladder are reached (0 for none).",
+                samples: vec![(
+                    vec![("profile", verdict.profile.clone())],
+                    verdict.levels.iter().filter(|level| level.reached).count() as f64,
+                )],
+            });
+        }
     }
     families
 }
