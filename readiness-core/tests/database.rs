@@ -10,22 +10,7 @@ use readiness_core::checks::database;
 use readiness_core::{CheckRegistration, Status};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::SqlitePoolOptions;
-
-/// `READINESS_TEST_DATABASE_URL`, or `None` after a skip line when no server answers (a
-/// missing server fails under `CI=true`).
-fn postgres_url() -> Option<String> {
-    let url = std::env::var("READINESS_TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
-    let reachable = std::net::TcpStream::connect_timeout(&"127.0.0.1:5432".parse().unwrap(), Duration::from_secs(2))
-        .is_ok()
-        || !url.contains("127.0.0.1:5432");
-    if reachable {
-        return Some(url);
-    }
-    assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true: PostgreSQL must answer");
-    println!("SKIPPED: no PostgreSQL server answers at 127.0.0.1:5432");
-    None
-}
+use support::postgres_url;
 
 /// A pool acquire timeout under the pool check's default timeout of 800 ms.
 const PROBE_SIZED: Duration = Duration::from_millis(500);

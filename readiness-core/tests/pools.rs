@@ -13,19 +13,9 @@ use readiness_core::checks::database::{
 };
 use tokio_postgres::NoTls;
 
-fn postgres_url() -> Option<String> {
-    let url = std::env::var("READINESS_TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
-    let reachable = std::net::TcpStream::connect_timeout(&"127.0.0.1:5432".parse().unwrap(), Duration::from_secs(2))
-        .is_ok()
-        || !url.contains("127.0.0.1:5432");
-    if reachable {
-        return Some(url);
-    }
-    assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true: PostgreSQL must answer");
-    println!("SKIPPED: no PostgreSQL server answers at 127.0.0.1:5432");
-    None
-}
+mod support;
+
+use support::postgres_url;
 
 fn deadpool(url: &str, max_size: usize, wait: Option<Duration>) -> deadpool_postgres::Pool {
     let config = deadpool_postgres::Config {
@@ -102,6 +92,44 @@ async fn a_small_pool_a_patient_pool_and_a_closed_port_are_caught() {
     let (status, output) = run(bb8_postgres_pool(bb8(closed, 10, SIZED).await, 5)).await;
     assert_eq!(status, Status::Fail);
     assert!(output.contains("cannot acquire a connection"), "{output}");
+}
+
+#[tokio::test]
+async fn wrong_credentials_and_an_exhausted_pool_fail() {
+    let Some(url) = postgres_url() else { return };
+    let (scheme, rest) = url.split_once("://").unwrap();
+    let host = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+    let wrong = format!("{scheme}://no_such_role_pools_test@{host}");
+    for check in [
+        deadpool_postgres_pool(deadpool(&wrong, 2, SIZED), 1),
+        bb8_postgres_pool(bb8(&wrong, 2, SIZED).await, 1),
+        sqlx09_postgres_pool(sqlx09(&wrong, 2, SIZED.unwrap()), 1),
+    ] {
+        let (status, output) = run(check).await;
+        assert_eq!(status, Status::Fail, "{output}");
+        assert!(output.starts_with("cannot acquire a connection"), "{output}");
+    }
+
+    // Every connection held by the service: the check waits no longer than its budget.
+    let short = Some(Duration::from_millis(300));
+    let pool = deadpool(&url, 1, short);
+    let held = pool.get().await.unwrap();
+    let (status, output) = run(deadpool_postgres_pool(pool.clone(), 1)).await;
+    assert_eq!(status, Status::Fail, "{output}");
+    assert!(output.contains("cannot acquire a connection"), "{output}");
+    drop(held);
+    let pool = bb8(&url, 1, short).await;
+    let held = pool.get().await.unwrap();
+    let (status, output) = run(bb8_postgres_pool(pool.clone(), 1)).await;
+    assert_eq!(status, Status::Fail, "{output}");
+    assert!(output.contains("cannot acquire a connection"), "{output}");
+    drop(held);
+    let pool = sqlx09(&url, 1, short.unwrap());
+    let held = pool.acquire().await.unwrap();
+    let (status, output) = run(sqlx09_postgres_pool(pool.clone(), 1)).await;
+    assert_eq!(status, Status::Fail, "{output}");
+    assert!(output.contains("cannot acquire a connection"), "{output}");
+    drop(held);
 }
 
 #[tokio::test]

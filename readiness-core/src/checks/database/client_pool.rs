@@ -21,6 +21,8 @@ use std::time::Instant;
 
 use futures_util::future::BoxFuture;
 
+#[cfg(any(feature = "deadpool", feature = "bb8"))]
+use super::pool::READ_ONLY_QUERY;
 use super::pool::{DEFAULT_CHECK_TIMEOUT, PoolFacts, ReadOnly, Settings, judge};
 use crate::check::check_fn;
 use crate::spec::CheckRegistration;
@@ -97,22 +99,31 @@ async fn probe_client(
         return Ok((round_trip, None));
     }
     let row = client
-        .query_one(
-            "SELECT pg_is_in_recovery(), current_setting('transaction_read_only'), \
-             (SELECT source FROM pg_settings WHERE name = 'default_transaction_read_only')",
-            &[],
-        )
+        .query_one(READ_ONLY_QUERY, &[])
         .await
         .map_err(|error| format!("cannot read whether the session is writable: {error}"))?;
-    let (standby, read_only, source): (bool, String, Option<String>) = (row.get(0), row.get(1), row.get(2));
-    let read_only = if standby {
-        Some(ReadOnly::Standby)
-    } else if read_only == "on" {
-        Some(ReadOnly::Session(source.unwrap_or_else(|| "unknown".to_owned())))
-    } else {
-        None
-    };
+    let read_only = ReadOnly::from_row(row.get(0), row.get::<_, String>(1).as_str(), row.get(2));
     Ok((round_trip, read_only))
+}
+
+/// Takes a connection from `get` within `budget` and probes its client (`client` reaches the
+/// tokio-postgres client inside the pool's connection guard).
+#[cfg(any(feature = "deadpool", feature = "bb8"))]
+async fn probe_pooled<C, E: std::fmt::Display>(
+    get: impl std::future::Future<Output = Result<C, E>>,
+    budget: Duration,
+    read_write: bool,
+    client: impl Fn(&C) -> &tokio_postgres::Client,
+) -> Probed {
+    let started = Instant::now();
+    let connection = match tokio::time::timeout(budget, get).await {
+        Ok(Ok(connection)) => connection,
+        Ok(Err(error)) => return Err(format!("cannot acquire a connection: {error}")),
+        Err(_) => return Err(timed_out(budget)),
+    };
+    let acquired = started.elapsed();
+    let (round_trip, read_only) = probe_client(client(&connection), read_write).await?;
+    Ok((acquired, round_trip, read_only))
 }
 
 pub(super) fn timed_out(budget: Duration) -> String {
@@ -139,17 +150,7 @@ impl ClientPool for deadpool_postgres::Pool {
     }
 
     fn probe(&self, budget: Duration, read_write: bool) -> BoxFuture<'_, Probed> {
-        Box::pin(async move {
-            let started = Instant::now();
-            let client = match tokio::time::timeout(budget, self.get()).await {
-                Ok(Ok(client)) => client,
-                Ok(Err(error)) => return Err(format!("cannot acquire a connection: {error}")),
-                Err(_) => return Err(timed_out(budget)),
-            };
-            let acquired = started.elapsed();
-            let (round_trip, read_only) = probe_client(&client, read_write).await?;
-            Ok((acquired, round_trip, read_only))
-        })
+        Box::pin(probe_pooled(self.get(), budget, read_write, |client| client))
     }
 }
 
@@ -175,17 +176,7 @@ where
     }
 
     fn probe(&self, budget: Duration, read_write: bool) -> BoxFuture<'_, Probed> {
-        Box::pin(async move {
-            let started = Instant::now();
-            let client = match tokio::time::timeout(budget, self.get()).await {
-                Ok(Ok(client)) => client,
-                Ok(Err(error)) => return Err(format!("cannot acquire a connection: {error}")),
-                Err(_) => return Err(timed_out(budget)),
-            };
-            let acquired = started.elapsed();
-            let (round_trip, read_only) = probe_client(&client, read_write).await?;
-            Ok((acquired, round_trip, read_only))
-        })
+        Box::pin(probe_pooled(self.get(), budget, read_write, |client| client))
     }
 }
 

@@ -142,6 +142,26 @@ pub(super) enum ReadOnly {
     Session(String),
 }
 
+/// Whether a session can write: a standby, the session's `transaction_read_only`, and where
+/// `default_transaction_read_only` was set. One row; [`ReadOnly::from_row`] reads it.
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+pub(super) const READ_ONLY_QUERY: &str = "SELECT pg_is_in_recovery(), current_setting('transaction_read_only'), \
+     (SELECT source FROM pg_settings WHERE name = 'default_transaction_read_only')";
+
+impl ReadOnly {
+    /// Why a session cannot write, from the row of [`READ_ONLY_QUERY`]; `None` when it can.
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+    pub(super) fn from_row(standby: bool, read_only: &str, source: Option<String>) -> Option<Self> {
+        if standby {
+            Some(Self::Standby)
+        } else if read_only == "on" {
+            Some(Self::Session(source.unwrap_or_else(|| "unknown".to_owned())))
+        } else {
+            None
+        }
+    }
+}
+
 /// What a pool looks like at one moment.
 pub(super) struct PoolFacts {
     pub(super) max: u32,
@@ -193,20 +213,11 @@ async fn observe_postgres(pool: &sqlx::PgPool, settings: Settings) -> Result<Poo
     sqlx::query("SELECT 1").execute(&mut *connection).await.map_err(|error| format!("SELECT 1 failed: {error}"))?;
     let round_trip = started.elapsed();
     let read_only = if settings.read_write {
-        let (standby, read_only, source): (bool, String, Option<String>) = sqlx::query_as(
-            "SELECT pg_is_in_recovery(), current_setting('transaction_read_only'), \
-             (SELECT source FROM pg_settings WHERE name = 'default_transaction_read_only')",
-        )
-        .fetch_one(&mut *connection)
-        .await
-        .map_err(|error| format!("cannot read whether the session is writable: {error}"))?;
-        if standby {
-            Some(ReadOnly::Standby)
-        } else if read_only == "on" {
-            Some(ReadOnly::Session(source.unwrap_or_else(|| "unknown".to_owned())))
-        } else {
-            None
-        }
+        let (standby, read_only, source): (bool, String, Option<String>) = sqlx::query_as(READ_ONLY_QUERY)
+            .fetch_one(&mut *connection)
+            .await
+            .map_err(|error| format!("cannot read whether the session is writable: {error}"))?;
+        ReadOnly::from_row(standby, &read_only, source)
     } else {
         None
     };

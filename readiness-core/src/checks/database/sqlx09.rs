@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use futures_util::future::BoxFuture;
 
 use super::client_pool::{ClientPool, ClientPoolCheck, Probed, timed_out};
-use super::pool::ReadOnly;
+use super::pool::{READ_ONLY_QUERY, ReadOnly};
 
 impl ClientPool for sqlx09::PgPool {
     fn kind(&self) -> &'static str {
@@ -38,20 +38,11 @@ impl ClientPool for sqlx09::PgPool {
                 .map_err(|error| format!("SELECT 1 failed: {error}"))?;
             let round_trip = started.elapsed();
             let read_only = if read_write {
-                let (standby, read_only, source): (bool, String, Option<String>) = sqlx09::query_as(
-                    "SELECT pg_is_in_recovery(), current_setting('transaction_read_only'), \
-                     (SELECT source FROM pg_settings WHERE name = 'default_transaction_read_only')",
-                )
-                .fetch_one(&mut *connection)
-                .await
-                .map_err(|error| format!("cannot read whether the session is writable: {error}"))?;
-                if standby {
-                    Some(ReadOnly::Standby)
-                } else if read_only == "on" {
-                    Some(ReadOnly::Session(source.unwrap_or_else(|| "unknown".to_owned())))
-                } else {
-                    None
-                }
+                let (standby, read_only, source): (bool, String, Option<String>) = sqlx09::query_as(READ_ONLY_QUERY)
+                    .fetch_one(&mut *connection)
+                    .await
+                    .map_err(|error| format!("cannot read whether the session is writable: {error}"))?;
+                ReadOnly::from_row(standby, &read_only, source)
             } else {
                 None
             };
