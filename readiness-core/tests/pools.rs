@@ -111,20 +111,20 @@ async fn wrong_credentials_and_an_exhausted_pool_fail() {
     }
 
     // Every connection held by the service: the check waits no longer than its budget.
-    let short = Some(Duration::from_millis(300));
-    let pool = deadpool(&url, 1, short);
+    let short = Duration::from_millis(300);
+    let pool = deadpool(&url, 1, Some(short));
     let held = pool.get().await.unwrap();
     let (status, output) = run(deadpool_postgres_pool(pool.clone(), 1)).await;
     assert_eq!(status, Status::Fail, "{output}");
     assert!(output.contains("cannot acquire a connection"), "{output}");
     drop(held);
-    let pool = bb8(&url, 1, short).await;
+    let pool = bb8(&url, 1, Some(short)).await;
     let held = pool.get().await.unwrap();
     let (status, output) = run(bb8_postgres_pool(pool.clone(), 1)).await;
     assert_eq!(status, Status::Fail, "{output}");
     assert!(output.contains("cannot acquire a connection"), "{output}");
     drop(held);
-    let pool = sqlx09(&url, 1, short.unwrap());
+    let pool = sqlx09(&url, 1, short);
     let held = pool.acquire().await.unwrap();
     let (status, output) = run(sqlx09_postgres_pool(pool.clone(), 1)).await;
     assert_eq!(status, Status::Fail, "{output}");
