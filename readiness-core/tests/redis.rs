@@ -188,3 +188,32 @@ async fn a_server_with_aof_on_passes_required_persistence_as_backup_evidence() {
     assert!(result.controls.iter().any(|control| control == "reliability.backup.automated"), "{:?}", result.controls);
     assert!(result.controls.iter().any(|control| control == "performance.scalability.caching"));
 }
+
+#[tokio::test]
+async fn a_server_that_answers_ping_with_anything_but_pong_fails() {
+    // Not Redis: it answers every command with `+OK`, PING included.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        while let Ok((mut stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buffer = vec![0; 4096];
+                while let Ok(read) = stream.read(&mut buffer).await {
+                    if read == 0 {
+                        break;
+                    }
+                    // One reply per command: each command is a RESP array, a line starting `*`.
+                    let text = String::from_utf8_lossy(&buffer[..read]).into_owned();
+                    let commands = text.split("\r\n").filter(|line| line.starts_with('*')).count();
+                    if stream.write_all(&b"+OK\r\n".repeat(commands)).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    let result = run(RedisCheck::new(&url(&format!("redis://127.0.0.1:{port}"))).unwrap()).await;
+    assert_eq!(result.status, Status::Fail, "{}", output(&result));
+    assert!(output(&result).contains("answered PING with \"OK\""), "{}", output(&result));
+}
