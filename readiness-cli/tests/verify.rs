@@ -185,3 +185,45 @@ fn an_unsigned_statement_is_invalid_and_bad_input_cannot_be_evaluated() {
     assert_eq!(verify(&[&format!("http://{closed}"), "--key", &url]).code, 2);
     assert_eq!(verify(&[&url, "--key", &url, "--max-age", "soon"]).code, 2);
 }
+
+#[test]
+fn a_genuine_signature_over_the_wrong_thing_is_invalid() {
+    let url = service(Some(key()));
+    let keys = write("wrong-keys.json", &fetch(&format!("{url}/readiness/attestation/keys")));
+    let statement = statement_of(&fetch(&format!("{url}/readiness/attestation")));
+    let signed = |name: &str, change: fn(&mut Value)| {
+        let mut statement = statement.clone();
+        change(&mut statement);
+        write(name, &in_toto::envelope(&statement, &key()))
+    };
+    let cases: [(&str, fn(&mut Value), &str); 4] = [
+        (
+            "other-predicate.json",
+            |s| s["predicateType"] = json!("https://slsa.dev/provenance/v1"),
+            "not a readiness statement",
+        ),
+        ("future.json", |s| s["predicate"]["generated_at"] = json!("2099-01-01T00:00:00Z"), "is in the future"),
+        (
+            "no-expiry.json",
+            |s| {
+                s["predicate"].as_object_mut().unwrap().remove("expires_at");
+            },
+            "no readable expires_at",
+        ),
+        ("other-type.json", |s| s["_type"] = json!("https://example.invalid/Statement"), "not a readiness statement"),
+    ];
+    for (name, change, expected) in cases {
+        let run = verify(&[&signed(name, change), "--key", &keys]);
+        assert_eq!(run.code, 1, "{name}: {}", run.stdout);
+        assert!(run.stdout.contains(expected), "{name}: {}", run.stdout);
+    }
+    // The signature is over the payload type too: another one is refused.
+    let mut envelope = fetch(&format!("{url}/readiness/attestation"));
+    envelope["payloadType"] = json!("application/json");
+    let run = verify(&[&write("payload-type.json", &envelope), "--key", &keys]);
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.contains("payloadType is `application/json`"), "{}", run.stdout);
+    let run = verify(&[&write("not-an-envelope.json", &json!({"signatures": []})), "--key", &keys]);
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.contains("not a DSSE envelope"), "{}", run.stdout);
+}
