@@ -304,7 +304,7 @@ pub struct Report {
     /// is declared, and every check's name. Two builds that declare and check the same things
     /// in the same places have the same hash; one that dropped a control, a check or a
     /// declaration has another.
-    pub control_set: String,
+    pub control_set: std::sync::Arc<str>,
     /// How long a report may take to answer (only with controls): what a probe's
     /// `timeoutSeconds` must exceed.
     #[serde(skip_serializing_if = "Option::is_none")]

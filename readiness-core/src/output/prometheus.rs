@@ -118,7 +118,7 @@ pub fn write_statuses(out: &mut MetricsWriter, report: &Report) {
         "gauge",
         "The control-set hash (controls, bound checks, declaration places, check names), always 1: replicas of one build agree.",
     );
-    out.sample("readiness_control_set_info", &[("hash", &report.control_set)], 1.0);
+    out.sample("readiness_control_set_info", &[("hash", &*report.control_set)], 1.0);
 
     out.family("readiness_status", "gauge", "Overall status of every check together: 1 for the current status.");
     for status in [Status::Pass, Status::Warn, Status::Fail] {

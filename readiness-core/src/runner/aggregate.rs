@@ -79,7 +79,8 @@ impl Engine {
             profile: self.profile.name().to_owned(),
             verdict: None,
             timing: None,
-            control_set: self.control_set().to_string(),
+            // Shared, not copied: every report of the process carries the same hash.
+            control_set: std::sync::Arc::clone(self.control_set()),
             shutting_down,
             notes,
         })
