@@ -186,17 +186,20 @@ fn an_unsigned_statement_is_invalid_and_bad_input_cannot_be_evaluated() {
     assert_eq!(verify(&[&url, "--key", &url, "--max-age", "soon"]).code, 2);
 }
 
+/// One change to a statement before it is signed.
+type Change = fn(&mut Value);
+
 #[test]
 fn a_genuine_signature_over_the_wrong_thing_is_invalid() {
     let url = service(Some(key()));
     let keys = write("wrong-keys.json", &fetch(&format!("{url}/readiness/attestation/keys")));
     let statement = statement_of(&fetch(&format!("{url}/readiness/attestation")));
-    let signed = |name: &str, change: fn(&mut Value)| {
+    let signed = |name: &str, change: Change| {
         let mut statement = statement.clone();
         change(&mut statement);
         write(name, &in_toto::envelope(&statement, &key()))
     };
-    let cases: [(&str, fn(&mut Value), &str); 4] = [
+    let cases: [(&str, Change, &str); 4] = [
         (
             "other-predicate.json",
             |s| s["predicateType"] = json!("https://slsa.dev/provenance/v1"),
