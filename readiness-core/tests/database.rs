@@ -10,7 +10,7 @@ use readiness_core::checks::database;
 use readiness_core::{CheckRegistration, Status};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::SqlitePoolOptions;
-use support::postgres_url;
+use support::{CLUSTER_CA, postgres_url, replicated_cluster};
 
 /// A pool acquire timeout under the pool check's default timeout of 800 ms.
 const PROBE_SIZED: Duration = Duration::from_millis(500);
@@ -120,7 +120,6 @@ async fn postgres_tls_warns_encrypted_without_verification_and_fails_in_clear() 
 }
 
 /// The CA of the cluster's server certificate (for 127.0.0.1 and localhost).
-const CLUSTER_CA: &str = "/tmp/readiness-pg-cluster/tls/ca.crt";
 
 #[tokio::test]
 async fn postgres_tls_passes_only_when_the_client_verifies_the_certificate_and_hostname() {
@@ -161,35 +160,6 @@ async fn postgres_replication_counts_streaming_replicas() {
     let (status, output, _) = run(database::postgres_replication(pool, 0)).await;
     assert_eq!(status, Status::Warn);
     assert!(output.starts_with("cannot tell: "), "{output}");
-}
-
-/// The replicated cluster of `scripts/pg-cluster.sh` (a primary archiving WAL on 55432, a
-/// streaming standby on 55433), started once for this test binary; `None` after a skip line when
-/// it cannot be started here (never under `CI=true`).
-///
-/// Tests that change the cluster (replay paused, an `archive_command`, extra WAL receivers) or
-/// assert its exact state hold [`CLUSTER`] meanwhile.
-fn replicated_cluster() -> Option<(String, String)> {
-    static STARTED: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
-    let started = STARTED.get_or_init(|| {
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/pg-cluster.sh");
-        let output = std::process::Command::new("bash").args([script, "start"]).output().map_err(|e| e.to_string())?;
-        if output.status.success() { Ok(()) } else { Err(String::from_utf8_lossy(&output.stderr).into_owned()) }
-    });
-    match started {
-        Ok(()) => Some((
-            "postgres://postgres@127.0.0.1:55432/postgres".to_owned(),
-            "postgres://postgres@127.0.0.1:55433/postgres".to_owned(),
-        )),
-        Err(error) => {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "CI=true: the replicated cluster must start: {error}"
-            );
-            println!("SKIPPED: scripts/pg-cluster.sh could not start a replicated cluster: {error}");
-            None
-        }
-    }
 }
 
 /// Held by each test that changes the replicated cluster or asserts its exact state.

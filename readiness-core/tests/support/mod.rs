@@ -46,3 +46,35 @@ pub(crate) fn postgres_url() -> Option<String> {
     println!("SKIPPED: no PostgreSQL server answers at 127.0.0.1:5432");
     None
 }
+
+/// The replicated cluster of `scripts/pg-cluster.sh` (a primary archiving WAL on 55432, a
+/// streaming standby on 55433), started once for this test binary; `None` after a skip line when
+/// it cannot be started here (never under `CI=true`).
+///
+/// Tests that change the cluster (replay paused, an `archive_command`, extra WAL receivers) or
+/// assert its exact state hold [`CLUSTER`] meanwhile.
+pub(crate) fn replicated_cluster() -> Option<(String, String)> {
+    static STARTED: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
+    let started = STARTED.get_or_init(|| {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/pg-cluster.sh");
+        let output = std::process::Command::new("bash").args([script, "start"]).output().map_err(|e| e.to_string())?;
+        if output.status.success() { Ok(()) } else { Err(String::from_utf8_lossy(&output.stderr).into_owned()) }
+    });
+    match started {
+        Ok(()) => Some((
+            "postgres://postgres@127.0.0.1:55432/postgres".to_owned(),
+            "postgres://postgres@127.0.0.1:55433/postgres".to_owned(),
+        )),
+        Err(error) => {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "CI=true: the replicated cluster must start: {error}"
+            );
+            println!("SKIPPED: scripts/pg-cluster.sh could not start a replicated cluster: {error}");
+            None
+        }
+    }
+}
+
+/// The CA of the replicated cluster's server certificates (for `sslmode=verify-full`).
+pub(crate) const CLUSTER_CA: &str = "/tmp/readiness-pg-cluster/tls/ca.crt";

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use super::session::{PostgresPool, column, number_column, one_row};
 use crate::check::check_fn;
 use crate::outcome::Outcome;
 use crate::spec::{CheckRegistration, CheckSpec};
@@ -178,28 +179,39 @@ struct Facts {
     settings: Result<(String, String, String, Option<i64>), String>,
 }
 
-async fn observe(pool: &sqlx::PgPool) -> Result<Facts, sqlx::Error> {
-    let (mode, archived, since_archive, since_failure, last_wal): (
-        String,
-        i64,
-        Option<f64>,
-        Option<f64>,
-        Option<String>,
-    ) = sqlx::query_as(
-        "SELECT current_setting('archive_mode'), archived_count, \
-             extract(epoch FROM now() - last_archived_time)::float8, \
-             extract(epoch FROM now() - last_failed_time)::float8, last_archived_wal::text FROM pg_stat_archiver",
+async fn observe(pool: &impl PostgresPool) -> Result<Facts, String> {
+    let row = one_row(
+        pool.text_rows(
+            "SELECT current_setting('archive_mode'), archived_count::text, \
+             extract(epoch FROM now() - last_archived_time)::float8::text, \
+             extract(epoch FROM now() - last_failed_time)::float8::text, last_archived_wal::text \
+             FROM pg_stat_archiver",
+            &[],
+        )
+        .await,
+        "pg_stat_archiver",
+    )?;
+    let settings = one_row(
+        pool.text_rows(
+            "SELECT current_setting('archive_command'), coalesce(current_setting('archive_library', true), ''), \
+             current_user::text, (SELECT setting FROM pg_settings WHERE name = 'wal_segment_size')",
+            &[],
+        )
+        .await,
+        "the archive settings",
     )
-    .fetch_one(pool)
-    .await?;
-    let settings = sqlx::query_as(
-        "SELECT current_setting('archive_command'), coalesce(current_setting('archive_library', true), ''), \
-         current_user::text, (SELECT setting::bigint FROM pg_settings WHERE name = 'wal_segment_size')",
-    )
-    .fetch_one(pool)
-    .await
-    .map_err(|error| error.to_string());
-    Ok(Facts { mode, archived, since_archive, since_failure, last_wal, settings })
+    .map(|settings| {
+        let text = |index| column(&settings, index).unwrap_or_default().to_owned();
+        (text(0), text(1), text(2), number_column(&settings, 3))
+    });
+    Ok(Facts {
+        mode: column(&row, 0).unwrap_or_default().to_owned(),
+        archived: number_column(&row, 1).unwrap_or(0),
+        since_archive: number_column(&row, 2),
+        since_failure: number_column(&row, 3),
+        last_wal: column(&row, 4).map(str::to_owned),
+        settings,
+    })
 }
 
 /// Whether `name` is a WAL segment (24 hex digits), not a `.history` or `.backup` file.
@@ -208,10 +220,16 @@ fn is_segment(name: &str) -> bool {
 }
 
 /// The verdict on the archive directory: `None` when the last segment is there and whole.
-async fn look_in(pool: &sqlx::PgPool, directory: &str, wal: &str, role: &str, segment: Option<i64>) -> Option<Outcome> {
+async fn look_in(
+    pool: &impl PostgresPool,
+    directory: &str,
+    wal: &str,
+    role: &str,
+    segment: Option<i64>,
+) -> Option<Outcome> {
     let path = format!("{}/{wal}", directory.trim_end_matches('/'));
-    let size: Result<(Option<i64>,), _> =
-        sqlx::query_as("SELECT (pg_stat_file($1, true)).size").bind(&path).fetch_one(pool).await;
+    let size = one_row(pool.text_rows("SELECT (pg_stat_file($1, true)).size::text", &[&path]).await, "pg_stat_file")
+        .map(|row| number_column::<i64>(&row, 0));
     match size {
         Err(error) => Some(Outcome::cannot_tell(
             format!(
@@ -221,11 +239,11 @@ async fn look_in(pool: &sqlx::PgPool, directory: &str, wal: &str, role: &str, se
                 "GRANT pg_read_server_files TO {role}; GRANT EXECUTE ON FUNCTION pg_stat_file(text, boolean) TO {role}"
             ),
         )),
-        Ok((None,)) => Some(Outcome::fail(format!(
+        Ok(None) => Some(Outcome::fail(format!(
             "the last archived segment {wal} is not in {directory}: archive_command reported it stored, the archive \
              does not hold it"
         ))),
-        Ok((Some(size),)) => match segment {
+        Ok(Some(size)) => match segment {
             Some(segment) if is_segment(wal) && size < segment => Some(Outcome::fail(format!(
                 "the last archived segment {path} holds {size} bytes, not the {segment} of a whole segment"
             ))),
@@ -238,7 +256,7 @@ async fn look_in(pool: &sqlx::PgPool, directory: &str, wal: &str, role: &str, se
 /// something, a segment was archived within `max_age` with no failure after it, and where the
 /// command copies into a local directory of the database server the last archived segment is
 /// there. See the [module docs](super).
-pub fn postgres_archiving(pool: sqlx::PgPool, max_age: Duration) -> CheckRegistration {
+pub fn postgres_archiving(pool: impl PostgresPool, max_age: Duration) -> CheckRegistration {
     let spec = CheckSpec::new("db:archiving")
         .control("reliability.backup.automated")
         .component_type("datastore")
@@ -258,7 +276,7 @@ pub fn postgres_archiving(pool: sqlx::PgPool, max_age: Duration) -> CheckRegistr
     )
 }
 
-async fn judge(pool: &sqlx::PgPool, facts: Facts, max_age: Duration) -> Outcome {
+async fn judge(pool: &impl PostgresPool, facts: Facts, max_age: Duration) -> Outcome {
     let Facts { mode, archived, since_archive, since_failure, last_wal, settings } = facts;
     if mode != "on" && mode != "always" {
         return Outcome::fail(format!("WAL archiving is off (archive_mode = {mode})")).evidence("archive_mode", mode);

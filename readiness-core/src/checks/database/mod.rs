@@ -69,12 +69,13 @@
 //!   archived yet; the last archive is older than the limit; the last attempt failed; the last
 //!   archived segment is missing from the local archive directory, or shorter than a segment.
 //!
-//! **Pools**: sqlx 0.8 pools (`postgres_pool`, `sqlite_pool`, [`PoolCheck`]) and, for the pool
-//! check, deadpool-postgres (`deadpool_postgres_pool`, feature `deadpool`) and bb8-postgres
-//! (`bb8_postgres_pool`, feature `bb8`) and sqlx 0.9 (`sqlx09_postgres_pool`, feature `sqlx09`)
-//! pools, judged alike. The TLS, replication and archiving checks take a sqlx 0.8 `PgPool`: a
-//! service on another pool gives them a small sqlx 0.8 pool of its own (one connection is
-//! enough) until they move to sqlx 0.9 with the next minor release.
+//! **Pools**: every PostgreSQL check takes sqlx 0.8 (feature `postgres`) and sqlx 0.9 (feature
+//! `sqlx09`) pools, deadpool-postgres (feature `deadpool`) and bb8-postgres (feature `bb8`) pools,
+//! judged alike. The pool check has one constructor per pool (`postgres_pool`,
+//! `sqlx09_postgres_pool`, `deadpool_postgres_pool`, `bb8_postgres_pool`); the TLS, replication
+//! and archiving checks take any [`PostgresPool`]. One difference: a tokio-postgres pool
+//! (deadpool, bb8) leaves certificate verification to its TLS connector, which `db:tls` cannot
+//! look into, so an encrypted session there is "cannot tell", never a pass.
 //!
 //! ```no_run
 //! # #[cfg(feature = "postgres")] async fn example() -> Result<(), Box<dyn std::error::Error>> {
@@ -101,6 +102,8 @@ mod client_pool;
 mod pool;
 #[cfg(feature = "postgres")]
 mod replication;
+#[cfg(feature = "postgres")]
+mod session;
 #[cfg(feature = "sqlx09")]
 mod sqlx09;
 #[cfg(feature = "postgres")]
@@ -121,6 +124,8 @@ pub use pool::{DEFAULT_CHECK_TIMEOUT, PoolCheck};
 pub use pool::{postgres_pool, postgres_pool_read_write};
 #[cfg(feature = "postgres")]
 pub use replication::{DEFAULT_MAX_REPLAY_LAG, ReplicationCheck, postgres_replication};
+#[cfg(feature = "postgres")]
+pub use session::PostgresPool;
 #[cfg(feature = "sqlx09")]
 pub use sqlx09::sqlx09_postgres_pool;
 #[cfg(feature = "postgres")]

@@ -2,9 +2,13 @@
 //! it, or the server is a standby itself.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::future::BoxFuture;
 use readiness_rules::format_duration;
+
+use super::session::{PostgresPool, bool_column, column, number_column, one_row};
 
 use crate::check::check_fn;
 use crate::outcome::Outcome;
@@ -25,15 +29,21 @@ pub const DEFAULT_MAX_REPLAY_LAG: Duration = Duration::from_secs(30);
 ///
 /// [`postgres_replication`]: super::postgres_replication
 pub struct ReplicationCheck {
-    pool: sqlx::PgPool,
+    /// Reads the replication state through the pool given to [`ReplicationCheck::new`].
+    observe: Arc<dyn Fn() -> BoxFuture<'static, Result<Facts, String>> + Send + Sync>,
     min_replicas: u32,
     max_replay_lag: Duration,
 }
 
 impl ReplicationCheck {
-    /// At least `min_replicas` replicas, replaying at most [`DEFAULT_MAX_REPLAY_LAG`] behind.
-    pub fn new(pool: sqlx::PgPool, min_replicas: u32) -> Self {
-        Self { pool, min_replicas, max_replay_lag: DEFAULT_MAX_REPLAY_LAG }
+    /// At least `min_replicas` replicas, replaying at most [`DEFAULT_MAX_REPLAY_LAG`] behind,
+    /// read through `pool` (any [`PostgresPool`]).
+    pub fn new(pool: impl PostgresPool, min_replicas: u32) -> Self {
+        let observe = Arc::new(move || -> BoxFuture<'static, Result<Facts, String>> {
+            let pool = pool.clone();
+            Box::pin(async move { observe(&pool).await })
+        });
+        Self { observe, min_replicas, max_replay_lag: DEFAULT_MAX_REPLAY_LAG }
     }
 
     /// How far behind a standby may replay (`pg_stat_replication.replay_lag`) and still count.
@@ -66,10 +76,10 @@ struct Sender {
 
 /// Every walsender with what tells a replica from a WAL receiver or a logical decoder.
 const SENDERS: &str = "SELECT r.application_name::text, r.state::text, \
-     (a.datid IS NOT NULL OR coalesce(s.slot_type = 'logical', false)), \
-     r.replay_lsn IS NOT NULL, \
-     extract(epoch FROM r.replay_lag)::float8, \
-     pg_wal_lsn_diff(pg_current_wal_lsn(), r.replay_lsn)::float8 \
+     (a.datid IS NOT NULL OR coalesce(s.slot_type = 'logical', false))::text, \
+     (r.replay_lsn IS NOT NULL)::text, \
+     extract(epoch FROM r.replay_lag)::float8::text, \
+     pg_wal_lsn_diff(pg_current_wal_lsn(), r.replay_lsn)::float8::text \
      FROM pg_stat_replication r \
      LEFT JOIN pg_stat_activity a ON a.pid = r.pid \
      LEFT JOIN pg_replication_slots s ON s.active_pid = r.pid \
@@ -82,28 +92,33 @@ enum Facts {
     Primary(Vec<Sender>),
 }
 
-async fn observe(pool: &sqlx::PgPool) -> Result<Facts, sqlx::Error> {
-    let (standby, role, privileged): (bool, String, bool) =
-        sqlx::query_as("SELECT pg_is_in_recovery(), current_user::text, pg_has_role('pg_read_all_stats', 'USAGE')")
-            .fetch_one(pool)
-            .await?;
-    if standby {
+async fn observe(pool: &impl PostgresPool) -> Result<Facts, String> {
+    let row = one_row(
+        pool.text_rows(
+            "SELECT pg_is_in_recovery()::text, current_user::text, pg_has_role('pg_read_all_stats', 'USAGE')::text",
+            &[],
+        )
+        .await,
+        "pg_is_in_recovery()",
+    )?;
+    let role = column(&row, 1).unwrap_or_default().to_owned();
+    if bool_column(&row, 0) {
         return Ok(Facts::Standby);
     }
-    if !privileged {
+    if !bool_column(&row, 2) {
         return Ok(Facts::Hidden(role));
     }
-    type Row = (Option<String>, Option<String>, bool, bool, Option<f64>, Option<f64>);
-    let rows: Vec<Row> = sqlx::query_as(SENDERS).fetch_all(pool).await?;
-    let senders: Vec<Sender> = rows
-        .into_iter()
-        .map(|(application_name, state, logical, replays, lag_seconds, lag_bytes)| Sender {
-            application_name,
-            state,
-            logical,
-            replays,
-            lag_seconds,
-            lag_bytes,
+    let senders: Vec<Sender> = pool
+        .text_rows(SENDERS, &[])
+        .await?
+        .iter()
+        .map(|row| Sender {
+            application_name: column(row, 0).map(str::to_owned),
+            state: column(row, 1).map(str::to_owned),
+            logical: bool_column(row, 2),
+            replays: bool_column(row, 3),
+            lag_seconds: number_column(row, 4),
+            lag_bytes: number_column(row, 5),
         })
         .collect();
     // Rows whose details are hidden (a permission this role lost after the first query).
@@ -113,7 +128,7 @@ async fn observe(pool: &sqlx::PgPool) -> Result<Facts, sqlx::Error> {
     Ok(Facts::Primary(senders))
 }
 
-fn judge(facts: Result<Facts, sqlx::Error>, min_replicas: u32, max_replay_lag: Duration) -> Outcome {
+fn judge(facts: Result<Facts, String>, min_replicas: u32, max_replay_lag: Duration) -> Outcome {
     if min_replicas == 0 {
         // Zero replicas is always enough: such a check proves no replication at all.
         return Outcome::cannot_tell(
@@ -189,7 +204,7 @@ fn judge(facts: Result<Facts, sqlx::Error>, min_replicas: u32, max_replay_lag: D
 
 impl From<ReplicationCheck> for CheckRegistration {
     fn from(check: ReplicationCheck) -> Self {
-        let ReplicationCheck { pool, min_replicas, max_replay_lag } = check;
+        let ReplicationCheck { observe, min_replicas, max_replay_lag } = check;
         let spec = CheckSpec::new("db:replication")
             .control("reliability.availability.db-replication")
             .component_type("datastore")
@@ -200,8 +215,8 @@ impl From<ReplicationCheck> for CheckRegistration {
         CheckRegistration::new(
             spec,
             check_fn(move |_| {
-                let pool = pool.clone();
-                async move { judge(observe(&pool).await, min_replicas, max_replay_lag) }
+                let facts = observe();
+                async move { judge(facts.await, min_replicas, max_replay_lag) }
             }),
         )
     }
@@ -210,6 +225,6 @@ impl From<ReplicationCheck> for CheckRegistration {
 /// The replication check (`db:replication`): at least `min_replicas` physical standbys streaming
 /// and replaying within [`DEFAULT_MAX_REPLAY_LAG`], or the server is a standby itself. See
 /// [`ReplicationCheck`] and the [module docs](super).
-pub fn postgres_replication(pool: sqlx::PgPool, min_replicas: u32) -> CheckRegistration {
+pub fn postgres_replication(pool: impl PostgresPool, min_replicas: u32) -> CheckRegistration {
     ReplicationCheck::new(pool, min_replicas).into()
 }
