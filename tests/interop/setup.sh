@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the independent judges of the interop tests (DESIGN §10), each idempotently:
 # - target/interop-venv, a Python venv from PyPI: compliance-trestle (OSCAL), securesystemslib (DSSE);
-# - tests/interop/node_modules from the npm registry (package-lock.json): playwright-core, axe-core;
+# - tests/interop/node_modules from the npm registry (package-lock.json): playwright-core, axe-core,
+#   @kubernetes-models/prometheus-operator and yaml (crd_validate.mjs);
 # - Debian's Chromium (/usr/bin/chromium), which axe-core runs in, when it is missing and we are root.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -22,7 +23,7 @@ if [ -f "$lock_stamp" ] && [ tests/interop/package-lock.json -ot "$lock_stamp" ]
   echo "interop: tests/interop/node_modules is up to date"
 else
   (cd tests/interop && npm ci --no-audit --no-fund --silent)
-  echo "interop: installed playwright-core and axe-core"
+  echo "interop: installed playwright-core, axe-core and the prometheus-operator CRD schemas"
 fi
 
 if ! command -v chromium >/dev/null 2>&1; then

@@ -169,3 +169,52 @@ fn the_manifests_pass_the_kubernetes_schema_and_a_broken_one_does_not() {
     assert!(!ok, "{text}");
     let _ = std::fs::remove_file(path);
 }
+
+/// `tests/interop/crd_validate.mjs` (kubernetes-models' prometheus-operator schemas, from npm) on
+/// `file`: its exit code and output; `None` after a skip line without Node or the npm packages.
+fn crd_validate(file: &std::path::Path) -> Option<(i32, String)> {
+    let interop = deploy_dir().join("../tests/interop");
+    let installed = interop.join("node_modules/@kubernetes-models/prometheus-operator").exists();
+    let node = Command::new("node").arg("--version").output().is_ok_and(|output| output.status.success());
+    if !(installed && node) {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true: run tests/interop/setup.sh for the CRD schemas"
+        );
+        println!("SKIPPED: no Node or no tests/interop/node_modules; run `bash tests/interop/setup.sh`");
+        return None;
+    }
+    let output = Command::new("node").arg(interop.join("crd_validate.mjs")).arg(file).output().unwrap();
+    Some((
+        output.status.code().unwrap_or(-1),
+        format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr)),
+    ))
+}
+
+#[test]
+fn the_service_monitor_and_prometheus_rule_pass_their_crd_schemas_and_broken_ones_do_not() {
+    let Some((code, text)) = crd_validate(&deploy_dir().join("monitoring.yaml")) else { return };
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("valid ServiceMonitor/example-service"), "{text}");
+    assert!(text.contains("valid PrometheusRule/readiness"), "{text}");
+    // The judge judges: an interval Prometheus cannot parse, a port number where the CRD wants
+    // the port's name, a rule without its expression, each on its own.
+    let manifest = std::fs::read_to_string(deploy_dir().join("monitoring.yaml")).unwrap();
+    let broken = [
+        ("interval: 30s", "interval: 30 seconds", "interval must match pattern"),
+        ("- port: http", "- port: 8080", "port must be string"),
+        ("          expr: count by (service) (readiness_info)\n", "", "must have required property expr"),
+    ];
+    for (from, to, expected) in broken {
+        assert!(manifest.contains(from), "monitoring.yaml no longer holds {from:?}");
+        let path = std::env::temp_dir().join(format!("readiness-broken-monitoring-{}.yaml", std::process::id()));
+        std::fs::write(&path, manifest.replacen(from, to, 1)).unwrap();
+        let Some((code, text)) = crd_validate(&path) else { return };
+        let _ = std::fs::remove_file(&path);
+        assert_eq!(code, 1, "{from:?} → {to:?}: {text}");
+        assert!(text.contains(expected), "{from:?} → {to:?}: {text}");
+    }
+    // A file without any such resource is no pass.
+    let Some((code, text)) = crd_validate(&deploy_dir().join("kubernetes.yaml")) else { return };
+    assert_eq!(code, 3, "{text}");
+}
