@@ -20,6 +20,7 @@ pub(crate) enum Format {
     Text,
     Html,
     Markdown,
+    /// Prometheus text exposition 0.0.4.
     Prometheus,
     Oscal,
 }
@@ -38,15 +39,40 @@ impl Format {
         }
     }
 
-    fn media_type(self) -> &'static str {
+    /// The media type, parameters that select it included: what `Accept` ranges are matched
+    /// against.
+    fn media_range(self) -> (&'static str, &'static str, &'static [(&'static str, &'static str)]) {
         match self {
-            Format::HealthJson => "application/health+json",
-            Format::Json => "application/json",
-            Format::Text | Format::Prometheus => "text/plain",
-            Format::Html => "text/html",
-            Format::Markdown => "text/markdown",
-            Format::Oscal => "application/oscal+json",
+            Format::HealthJson => ("application", "health+json", &[]),
+            Format::Json => ("application", "json", &[]),
+            Format::Text => ("text", "plain", &[]),
+            Format::Html => ("text", "html", &[]),
+            Format::Markdown => ("text", "markdown", &[]),
+            Format::Prometheus => ("text", "plain", &[("version", "0.0.4")]),
+            Format::Oscal => ("application", "oscal+json", &[]),
         }
+    }
+
+    /// The media type as a 406 names it.
+    fn media_type(self) -> String {
+        let (kind, subtype, parameters) = self.media_range();
+        let mut media_type = format!("{kind}/{subtype}");
+        for (name, value) in parameters {
+            media_type.push_str(&format!("; {name}={value}"));
+        }
+        media_type
+    }
+
+    /// Whether this format meets a media-range parameter: one of its own, `charset=utf-8`
+    /// (every body is UTF-8), or for the metric formats any `escaping` (Prometheus' scheme for
+    /// UTF-8 names: every name here is a legacy one, which reads the same under each scheme).
+    fn satisfies(self, name: &str, value: &str) -> bool {
+        let (_, _, parameters) = self.media_range();
+        parameters
+            .iter()
+            .any(|(own, own_value)| own.eq_ignore_ascii_case(name) && own_value.eq_ignore_ascii_case(value))
+            || (name.eq_ignore_ascii_case("charset") && value.eq_ignore_ascii_case("utf-8"))
+            || (matches!(self, Format::Prometheus) && name.eq_ignore_ascii_case("escaping"))
     }
 }
 
@@ -159,7 +185,13 @@ fn percent_encoding_is_valid(raw: &str) -> bool {
 }
 
 /// Chooses among `offered` (in order of preference) by the `format` parameter, else by the
-/// `Accept` header (with q-values), else the first.
+/// `Accept` header, else the first.
+///
+/// RFC 9110 §12.5.1: each offered format takes the quality of the most specific media range
+/// that matches it (`type/subtype` with more parameters beats fewer, beats `type/*`, beats
+/// `*/*`), so `text/*, text/plain;q=0` refuses `text/plain`; the highest quality wins, ties
+/// go to the earlier offer, and `q=0` means "not acceptable". An `Accept` without a single
+/// media range (empty, or only commas) is treated as absent.
 pub(crate) fn negotiate(query: &Query, headers: &HeaderMap, offered: &[Format]) -> Result<Format, Problem> {
     if let Some(format) = query.format {
         return if offered.contains(&format) {
@@ -172,68 +204,202 @@ pub(crate) fn negotiate(query: &Query, headers: &HeaderMap, offered: &[Format]) 
             ))
         };
     }
-    let mut values = headers.get_all(header::ACCEPT).iter().peekable();
-    if values.peek().is_none() {
+    let ranges = parse_accept(headers)?;
+    if ranges.is_empty() {
         return Ok(offered[0]);
     }
-    let mut best: Option<(f32, usize, Format)> = None;
-    for value in values {
-        let text = value.to_str().map_err(|_| Problem::bad_request("the Accept header is not visible ASCII"))?;
-        for range in text.split(',').map(str::trim).filter(|range| !range.is_empty()) {
-            let mut parts = range.split(';').map(str::trim);
-            let media = parts.next().unwrap_or_default().to_ascii_lowercase();
-            let (kind, subtype) = media
-                .split_once('/')
-                .ok_or_else(|| Problem::bad_request("the Accept header has a malformed media range"))?;
-            if kind.is_empty() || subtype.is_empty() {
-                return Err(Problem::bad_request("the Accept header has a malformed media range"));
-            }
-            let mut quality = 1.0_f32;
-            for parameter in parts {
-                if let Some(q) = parameter.strip_prefix("q=").or_else(|| parameter.strip_prefix("Q=")) {
-                    quality = q
-                        .parse::<f32>()
-                        .ok()
-                        .filter(|q| (0.0..=1.0).contains(q))
-                        .ok_or_else(|| Problem::bad_request("the Accept header has a q-value outside 0 to 1"))?;
-                }
-            }
-            if quality == 0.0 {
-                continue;
-            }
-            // Exact matches beat `type/*`, which beats `*/*`, at equal quality.
-            for (preference, format) in offered.iter().enumerate() {
-                let (offered_kind, offered_subtype) = format.media_type().split_once('/').unwrap_or_default();
-                let specificity = if kind == "*" && subtype == "*" {
-                    0
-                } else if kind == offered_kind && subtype == "*" {
-                    1
-                } else if kind == offered_kind && subtype == offered_subtype {
-                    2
-                } else {
-                    continue;
-                };
-                let score = quality * 10.0 + specificity as f32;
-                let better = match best {
-                    None => true,
-                    Some((best_score, best_preference, _)) => {
-                        score > best_score || (score == best_score && preference < best_preference)
-                    }
-                };
-                if better {
-                    best = Some((score, preference, *format));
-                }
-            }
+    let mut best: Option<(u16, Format)> = None;
+    for &format in offered {
+        let quality = most_specific_match(&ranges, format).map_or(0, |range| range.quality);
+        // Strictly greater: on a tie the earlier offer, the server's preference, stays.
+        if quality > 0 && best.is_none_or(|(best_quality, _)| quality > best_quality) {
+            best = Some((quality, format));
         }
     }
-    best.map(|(_, _, format)| format).ok_or_else(|| {
-        let offered: Vec<&str> = offered.iter().map(|format| format.media_type()).collect();
+    best.map(|(_, format)| format).ok_or_else(|| {
+        let offered: Vec<String> = offered.iter().map(|format| format.media_type()).collect();
         Problem::new(
             StatusCode::NOT_ACCEPTABLE,
             "Not acceptable",
             format!("this endpoint serves {}", offered.join(", ")),
         )
     })
+}
+
+/// Whether the request comes from a browser that can show a sign-in dialog: it names
+/// `text/html` itself with a quality above 0. A `*/*` (curl, kubelet, Go) asks for no dialog,
+/// and a malformed `Accept` is no browser's.
+pub(crate) fn accepts_html(headers: &HeaderMap) -> bool {
+    let Ok(ranges) = parse_accept(headers) else { return false };
+    most_specific_match(&ranges, Format::Html)
+        .is_some_and(|range| range.kind != "*" && range.subtype != "*" && range.quality > 0)
+}
+
+/// One element of an `Accept` header, borrowed from it.
+#[derive(Debug)]
+struct MediaRange<'a> {
+    /// The type, `*` for any (a bare `*` is read as `*/*`).
+    kind: &'a str,
+    /// The subtype, `*` for any.
+    subtype: &'a str,
+    /// The media-range parameters (those before `q`), values without their quotes.
+    parameters: Vec<(&'a str, &'a str)>,
+    /// The weight in thousandths, 1000 without a `q`.
+    quality: u16,
+}
+
+impl MediaRange<'_> {
+    /// How specifically the range names `format`, `None` when it does not match it. Higher is
+    /// more specific: `*/*`, then `type/*`, then `type/subtype`, each with more parameters
+    /// above fewer.
+    fn specificity(&self, format: Format) -> Option<(u8, usize)> {
+        let (kind, subtype, _) = format.media_range();
+        let level = match (self.kind, self.subtype) {
+            ("*", _) => 0,
+            (range_kind, "*") if range_kind.eq_ignore_ascii_case(kind) => 1,
+            (range_kind, range_subtype)
+                if range_kind.eq_ignore_ascii_case(kind) && range_subtype.eq_ignore_ascii_case(subtype) =>
+            {
+                2
+            }
+            _ => return None,
+        };
+        let parameters_met = self.parameters.iter().all(|&(name, value)| format.satisfies(name, value));
+        parameters_met.then_some((level, self.parameters.len()))
+    }
+}
+
+/// The range that decides the quality of `format`: the most specific one matching it (the
+/// first of equally specific ones).
+fn most_specific_match<'r, 'a>(ranges: &'r [MediaRange<'a>], format: Format) -> Option<&'r MediaRange<'a>> {
+    let mut best: Option<((u8, usize), &MediaRange<'a>)> = None;
+    for range in ranges {
+        if let Some(specificity) = range.specificity(format)
+            && best.is_none_or(|(best_specificity, _)| specificity > best_specificity)
+        {
+            best = Some((specificity, range));
+        }
+    }
+    best.map(|(_, range)| range)
+}
+
+/// Every media range of every `Accept` header, in order; empty without one. Tolerant of what
+/// real clients send (a bare `*`, `q=.2`, `Q=`, spaces around `;` and `=`, empty elements and
+/// parameters), strict about the rest: a byte that is not visible ASCII, a media range that is
+/// not `type/subtype`, a parameter without a value, an unterminated quoted string, or a
+/// q-value that is not a number from 0 to 1 with at most three decimals is a 400.
+fn parse_accept(headers: &HeaderMap) -> Result<Vec<MediaRange<'_>>, Problem> {
+    let mut ranges = Vec::new();
+    for value in headers.get_all(header::ACCEPT) {
+        let bytes = value.as_bytes();
+        if !bytes.iter().all(|&byte| byte == b'\t' || (b' '..=b'~').contains(&byte)) {
+            return Err(Problem::bad_request("the Accept header has a byte that is not visible ASCII"));
+        }
+        // Checked above: visible ASCII is UTF-8.
+        let text = std::str::from_utf8(bytes).map_err(|_| malformed_accept())?;
+        for element in split_outside_quotes(text, b',')? {
+            let element = trim_ows(element);
+            if !element.is_empty() {
+                ranges.push(parse_media_range(element)?);
+            }
+        }
+    }
+    Ok(ranges)
+}
+
+fn parse_media_range(element: &str) -> Result<MediaRange<'_>, Problem> {
+    let mut parts = split_outside_quotes(element, b';')?.into_iter().map(trim_ows);
+    let media = parts.next().unwrap_or_default();
+    // Java's URLConnection sends a bare `*` for `*/*`.
+    let (kind, subtype) = if media == "*" { ("*", "*") } else { media.split_once('/').ok_or_else(malformed_accept)? };
+    if !is_token(kind) || !is_token(subtype) || (kind == "*" && subtype != "*") {
+        return Err(malformed_accept());
+    }
+    let mut range = MediaRange { kind, subtype, parameters: Vec::new(), quality: 1000 };
+    let mut weighted = false;
+    for parameter in parts {
+        if parameter.is_empty() {
+            continue;
+        }
+        let (name, value) = parameter.split_once('=').ok_or_else(malformed_accept)?;
+        let (name, value) = (trim_ows(name), trim_ows(value));
+        let value = match value.strip_prefix('"') {
+            Some(quoted) => quoted.strip_suffix('"').ok_or_else(malformed_accept)?,
+            None if is_token(value) => value,
+            None => return Err(malformed_accept()),
+        };
+        if !is_token(name) {
+            return Err(malformed_accept());
+        }
+        if weighted {
+            // After the weight come accept extensions, which name no representation.
+            continue;
+        }
+        if name.eq_ignore_ascii_case("q") {
+            range.quality = parse_quality(value).ok_or_else(|| {
+                Problem::bad_request(
+                    "the Accept header has a q-value that is not a number from 0 to 1 (at most 3 decimals)",
+                )
+            })?;
+            weighted = true;
+        } else {
+            range.parameters.push((name, value));
+        }
+    }
+    Ok(range)
+}
+
+/// An RFC 9110 qvalue in thousandths (`0`, `0.5`, `1.000`), also without its leading `0`
+/// (`.2`, as Java sends).
+fn parse_quality(value: &str) -> Option<u16> {
+    let (whole, fraction) = value.split_once('.').unwrap_or((value, ""));
+    if fraction.len() > 3 || !fraction.bytes().all(|byte| byte.is_ascii_digit()) {
+        return None;
+    }
+    match whole {
+        "1" => fraction.bytes().all(|byte| byte == b'0').then_some(1000),
+        "0" | "" if !(whole.is_empty() && fraction.is_empty()) => {
+            let digits = format!("{fraction:0<3}");
+            digits.parse().ok()
+        }
+        _ => None,
+    }
+}
+
+/// Splits at `separator` where it is outside a quoted string; an unterminated one is malformed.
+fn split_outside_quotes(text: &str, separator: u8) -> Result<Vec<&str>, Problem> {
+    let mut parts = Vec::new();
+    let (mut start, mut quoted, mut escaped) = (0, false, false);
+    for (index, byte) in text.bytes().enumerate() {
+        match byte {
+            _ if escaped => escaped = false,
+            b'\\' if quoted => escaped = true,
+            b'"' => quoted = !quoted,
+            _ if byte == separator && !quoted => {
+                parts.push(&text[start..index]);
+                start = index + 1;
+            }
+            _ => {}
+        }
+    }
+    if quoted {
+        return Err(malformed_accept());
+    }
+    parts.push(&text[start..]);
+    Ok(parts)
+}
+
+fn trim_ows(text: &str) -> &str {
+    text.trim_matches([' ', '\t'])
+}
+
+/// An RFC 9110 token: one or more `tchar`.
+fn is_token(text: &str) -> bool {
+    !text.is_empty() && text.bytes().all(|byte| byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte))
+}
+
+fn malformed_accept() -> Problem {
+    Problem::bad_request("the Accept header has a malformed media range")
 }
 
 /// Whether the request carries `Authorization: Bearer <token>` with the configured token,
@@ -271,20 +437,6 @@ fn basic_password(value: &HeaderValue) -> Option<Vec<u8>> {
     let colon = decoded.iter().position(|&byte| byte == b':')?;
     let password = decoded[colon + 1..].to_vec();
     (!password.is_empty()).then_some(password)
-}
-
-/// Whether the request comes from a browser that can show a sign-in dialog: it accepts HTML.
-pub(crate) fn accepts_html(headers: &HeaderMap) -> bool {
-    headers.get_all(header::ACCEPT).iter().filter_map(|value| value.to_str().ok()).any(|value| {
-        value.split(',').any(|range| {
-            let mut parts = range.split(';').map(str::trim);
-            let media = parts.next().unwrap_or_default();
-            let refused = parts.any(|parameter| {
-                parameter.strip_prefix("q=").is_some_and(|q| q.parse::<f32>().is_ok_and(|q| q == 0.0))
-            });
-            media.eq_ignore_ascii_case("text/html") && !refused
-        })
-    })
 }
 
 fn bearer(value: &HeaderValue) -> Option<&[u8]> {
@@ -371,6 +523,77 @@ mod tests {
         assert_eq!(pick("garbage").unwrap_err().status(), StatusCode::BAD_REQUEST);
         assert_eq!(pick("text/plain;q=7").unwrap_err().status(), StatusCode::BAD_REQUEST);
         assert_eq!(negotiate(&query, &HeaderMap::new(), &offered).unwrap(), Format::HealthJson);
+    }
+
+    #[test]
+    fn the_most_specific_range_decides_and_odd_headers_are_tolerated() {
+        let offered = [Format::HealthJson, Format::Json, Format::Text];
+        let query = Query::default();
+        let pick = |accept: &'static str| negotiate(&query, &headers(header::ACCEPT, accept), &offered);
+        // Issue 14: `*/*` (q=1) gives health+json a higher quality than text/plain's 0.9.
+        assert_eq!(pick("*/*, text/plain;q=0.9").unwrap(), Format::HealthJson);
+        // Issue 14: text/plain's own range refuses it, whatever `text/*` says.
+        assert_eq!(pick("text/*, text/plain;q=0").unwrap_err().status(), StatusCode::NOT_ACCEPTABLE);
+        assert_eq!(pick("text/plain;q=0, */*").unwrap(), Format::HealthJson);
+        assert_eq!(pick("application/json, application/health+json").unwrap(), Format::HealthJson, "a tie");
+        assert_eq!(pick("application/json, application/health+json;q=0.9").unwrap(), Format::Json);
+        assert_eq!(pick("application/*;q=0.5, text/plain;q=0.6").unwrap(), Format::Text);
+        // Parameters make a range more specific, and must be met.
+        assert_eq!(
+            pick("text/plain;q=0.1, text/plain;charset=utf-8;q=0.9, application/*;q=0.5").unwrap(),
+            Format::Text
+        );
+        assert_eq!(pick("text/plain;charset=latin1, application/json;q=0.1").unwrap(), Format::Json);
+        assert_eq!(pick("application/json; charset=utf-8").unwrap(), Format::Json);
+        // Java's default, with a bare `*` and `q=.2`.
+        assert_eq!(pick("text/html, image/gif, image/jpeg, *; q=.2, */*; q=.2").unwrap(), Format::HealthJson);
+        for tolerated in [
+            "text/plain ; Q = 0.5 , application/json;q=0.4",
+            "text/plain;q=0.500,,application/json;q=0.4,",
+            "text/plain;;q=1.0, application/json;q=.4",
+            "text/plain;q=1., application/json;q=0.4;ext=\"a,b;c\"",
+            "\ttext/plain\t;q=1",
+        ] {
+            assert_eq!(pick(tolerated).map_err(|problem| problem.detail().to_owned()), Ok(Format::Text), "{tolerated}");
+        }
+        // No media range at all is no preference.
+        assert_eq!(pick("").unwrap(), Format::HealthJson);
+        assert_eq!(pick(" , ,").unwrap(), Format::HealthJson);
+        for malformed in [
+            ";;;",
+            "text",
+            "*/plain",
+            "text/",
+            "text/plain;q=1.5",
+            "text/plain;q=-0.1",
+            "text/plain;q=abc",
+            "text/plain;q=0.1234",
+            "text/plain;q=",
+            "text/plain;q=.",
+            "text/plain;level",
+            "text/plain;a=\"unterminated",
+            "text/pl ain",
+            "text/plain;q=0.5 0.7",
+        ] {
+            assert_eq!(pick(malformed).unwrap_err().status(), StatusCode::BAD_REQUEST, "{malformed}");
+        }
+        assert_eq!(parse_quality("0"), Some(0));
+        assert_eq!(parse_quality(".2"), Some(200));
+        assert_eq!(parse_quality("0.05"), Some(50));
+        assert_eq!(parse_quality("1.000"), Some(1000));
+        assert_eq!(parse_quality("1.001"), None);
+    }
+
+    #[test]
+    fn a_browser_is_one_that_names_html_itself() {
+        let browser = |accept: &'static str| accepts_html(&headers(header::ACCEPT, accept));
+        assert!(browser("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"));
+        assert!(browser("TEXT/HTML;Q=0.5"));
+        assert!(!browser("*/*"));
+        assert!(!browser("text/*"));
+        assert!(!browser("text/html;q=0, */*"));
+        assert!(!browser(";;;"));
+        assert!(!accepts_html(&HeaderMap::new()));
     }
 
     #[test]
