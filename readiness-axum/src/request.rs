@@ -11,6 +11,10 @@ use crate::problem::Problem;
 pub(crate) const MAX_QUERY_LEN: usize = 2048;
 /// Most `exclude` parameters in one request.
 const MAX_EXCLUDES: usize = 64;
+/// Most unknown parameters named in the notes; the rest are counted.
+const MAX_IGNORED_NOTES: usize = 8;
+/// Longest unknown parameter name repeated in a note.
+const MAX_NOTED_NAME_LEN: usize = 32;
 
 /// An output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,6 +88,8 @@ pub(crate) struct Query {
     pub(crate) exclude: Vec<String>,
     /// The verifier's nonce to echo in a statement (validated by `in_toto::Freshness`).
     pub(crate) nonce: Option<String>,
+    /// What was ignored (cache-busters and other unknown parameters), as notes for a report.
+    pub(crate) ignored: Vec<String>,
 }
 
 /// Which parameters an endpoint takes beside `verbose` and `format`.
@@ -99,11 +105,16 @@ pub(crate) enum Params {
 
 impl Query {
     pub(crate) fn is_empty(&self) -> bool {
-        !self.verbose && self.format.is_none() && self.exclude.is_empty()
+        !self.verbose && self.format.is_none() && self.exclude.is_empty() && self.ignored.is_empty()
     }
 }
 
 /// Parses `verbose`, `format` and what the endpoint also `takes`: repeated `exclude`, or `nonce`.
+///
+/// Malformed is a 400: a query longer than [`MAX_QUERY_LEN`], a bad percent-encoding or
+/// invalid UTF-8 anywhere in it, a known parameter with a bad value or given twice, and
+/// `exclude` or `nonce` on an endpoint that does not take it. Any other parameter is unknown:
+/// ignored, and noted in [`Query::ignored`].
 pub(crate) fn parse_query(raw: Option<&str>, takes: Params) -> Result<Query, Problem> {
     let mut query = Query::default();
     let Some(raw) = raw.filter(|raw| !raw.is_empty()) else { return Ok(query) };
@@ -114,6 +125,7 @@ pub(crate) fn parse_query(raw: Option<&str>, takes: Params) -> Result<Query, Pro
         return Err(Problem::bad_request("the query string has a malformed percent-encoding"));
     }
     let (mut seen_verbose, mut seen_format) = (false, false);
+    let mut unknown = Vec::new();
     for (key, value) in form_urlencoded::parse(raw.as_bytes()) {
         if key.contains('\u{FFFD}') || value.contains('\u{FFFD}') {
             return Err(Problem::bad_request("the query string is not valid UTF-8"));
@@ -154,17 +166,52 @@ pub(crate) fn parse_query(raw: Option<&str>, takes: Params) -> Result<Query, Pro
                 }
                 query.exclude.push(value.into_owned());
             }
-            _ => {
+            // A parameter of another endpoint is a caller's mistake, not a cache-buster:
+            // silently ignoring `exclude` on the metrics would mislead.
+            "exclude" | "nonce" => {
                 let known = match takes {
                     Params::Report => "verbose, format and exclude",
                     Params::Plain => "verbose and format",
                     Params::Attestation => "verbose, format and nonce",
                 };
-                return Err(Problem::bad_request(format!("unknown query parameter: this endpoint takes {known}")));
+                return Err(Problem::bad_request(format!("this endpoint takes only {known}")));
             }
+            // Monitors add cache-busters (`_=1733221234`, `ts=`, `nocache`): ignored, and noted.
+            name => unknown.push(name.to_owned()),
         }
     }
+    query.ignored = ignored_notes(unknown);
     Ok(query)
+}
+
+/// The notes for the unknown parameters: each distinct name once, named only when it is a
+/// short word of letters, digits and `_.-` (nothing else of the request is repeated), at most
+/// [`MAX_IGNORED_NOTES`] of them and a count of the rest.
+fn ignored_notes(names: Vec<String>) -> Vec<String> {
+    let sayable = |name: &str| {
+        name.len() <= MAX_NOTED_NAME_LEN && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
+    };
+    let mut notes: Vec<String> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut unsaid = 0;
+    for name in names {
+        if !seen.insert(name.clone()) {
+            continue;
+        }
+        if notes.len() == MAX_IGNORED_NOTES {
+            unsaid += 1;
+        } else if name.is_empty() {
+            notes.push("ignored a query parameter without a name".to_owned());
+        } else if sayable(&name) {
+            notes.push(format!("ignored unknown query parameter `{name}`"));
+        } else {
+            notes.push("ignored an unknown query parameter (its name is not repeated)".to_owned());
+        }
+    }
+    if unsaid > 0 {
+        notes.push(format!("ignored {unsaid} more unknown query parameters"));
+    }
+    notes
 }
 
 fn percent_encoding_is_valid(raw: &str) -> bool {
@@ -494,8 +541,10 @@ mod tests {
             "verbose&verbose",
             "format=xml",
             "exclude=a b",
-            "nope=1",
+            "exclude=",
+            "format=",
             "x=%zz",
+            "_=%FF",
             "verbose=maybe",
             "format=json&format=text",
         ] {
@@ -507,6 +556,37 @@ mod tests {
         assert!(parse_query(Some("nonce=a&nonce=b"), Params::Attestation).is_err());
         assert!(parse_query(Some(&"a".repeat(MAX_QUERY_LEN + 1)), Params::Report).is_err());
         assert!(parse_query(Some("exclude=%FF"), Params::Report).is_err());
+    }
+
+    #[test]
+    fn unknown_parameters_are_ignored_and_noted_without_repeating_odd_names() {
+        let query = parse_query(Some("_=1733221234&ts=1&nocache&_=2&verbose"), Params::Report).unwrap();
+        assert!(query.verbose);
+        assert!(!query.is_empty());
+        assert_eq!(
+            query.ignored,
+            [
+                "ignored unknown query parameter `_`",
+                "ignored unknown query parameter `ts`",
+                "ignored unknown query parameter `nocache`"
+            ]
+        );
+        let odd = parse_query(Some("%3Cscript%3E=1&=2&a%60b"), Params::Plain).unwrap();
+        assert_eq!(
+            odd.ignored,
+            [
+                "ignored an unknown query parameter (its name is not repeated)",
+                "ignored a query parameter without a name",
+                "ignored an unknown query parameter (its name is not repeated)"
+            ]
+        );
+        let many: Vec<String> = (0..20).map(|index| format!("p{index}=1")).collect();
+        let noted = parse_query(Some(&many.join("&")), Params::Report).unwrap().ignored;
+        assert_eq!(noted.len(), MAX_IGNORED_NOTES + 1);
+        assert_eq!(noted.last().unwrap(), "ignored 12 more unknown query parameters");
+        let long = format!("{}=1", "x".repeat(MAX_NOTED_NAME_LEN + 1));
+        assert!(!parse_query(Some(&long), Params::Report).unwrap().ignored[0].contains("xxx"));
+        assert!(parse_query(None, Params::Report).unwrap().ignored.is_empty());
     }
 
     #[test]

@@ -363,7 +363,8 @@ async fn probe(
             return Ok(respond(rendered.status, health_json::CONTENT_TYPE, rendered.body));
         }
     }
-    let report = shared.readiness.report(&selection).await.map_err(|_| not_found())?;
+    let mut report = shared.readiness.report(&selection).await.map_err(|_| not_found())?;
+    report.notes.extend(query.ignored);
     let status = status_of(&report);
     let response = render_report(&report, format, disclosure, query.verbose);
     if reusable && shared.readiness.is_cached(&selection) && shared.readiness.version() == version {
@@ -384,7 +385,8 @@ async fn single_check_handler(
     }
     let query = parse_query(query.as_deref(), Params::Plain)?;
     let format = negotiate(&query, &headers, &REPORT_FORMATS)?;
-    let report = shared.readiness.report(&Selection::check(name)).await.map_err(|_| not_found())?;
+    let mut report = shared.readiness.report(&Selection::check(name)).await.map_err(|_| not_found())?;
+    report.notes.extend(query.ignored);
     let (content_type, body) = render_report(&report, format, shared.disclosure(&headers), true);
     Ok(respond(status_of(&report), content_type, body))
 }
