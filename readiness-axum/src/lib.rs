@@ -30,7 +30,19 @@
 //! | `GET /readiness/attestation/keys` | the verifying key as a JWK Set (RFC 8037), `kid` = the envelope's `keyid`; public, to anyone |
 //! | anything malformed | 400 (406 for an unmet `Accept`) with `application/problem+json` |
 //!
-//! Every answer carries `Cache-Control: no-store` and `X-Content-Type-Options: nosniff`.
+//! Every answer carries `Cache-Control: no-store`, `X-Content-Type-Options: nosniff` and
+//! `Vary: Accept, Authorization`. Every rejection is an `application/problem+json` body, the
+//! framework's own included: a path with a bad percent-encoding or not UTF-8 is a 400, another
+//! method than `GET` or `HEAD` a 405 (with `Allow`), an unknown path under the readiness path a
+//! 404.
+//!
+//! `Accept` is negotiated per RFC 9110 §12.5.1: each format takes the q-value of the most
+//! specific range that matches it (so `text/*, text/plain;q=0` refuses text), the highest wins,
+//! ties go to the order of the table above; real clients' odd headers (Java's bare `*` and
+//! `q=.2`, `Q=`, spaces, empty elements) are accepted, a malformed one is a 400. Unknown query
+//! parameters, such as monitors' cache-busters (`?_=1733221234`), are ignored and noted in the
+//! report's `notes` (`ignored unknown query parameter `_``); a known one with a bad value, a bad
+//! percent-encoding or a query over 2048 bytes is a 400.
 //! Anonymous callers see statuses only; outputs, observed values, evidence and the checklist
 //! need `Authorization: Bearer <token>` (see [`Routes::token`] and [`Details`]).
 //!
@@ -55,6 +67,7 @@ mod attestation;
 mod metrics;
 pub mod probes;
 mod problem;
+mod rejection;
 mod request;
 mod routes;
 mod shutdown;

@@ -214,6 +214,35 @@ fn ignored_notes(names: Vec<String>) -> Vec<String> {
     notes
 }
 
+/// Whether a request path is well-formed: its percent-encodings are complete and decode to UTF-8.
+pub(crate) fn path_is_well_formed(path: &str) -> bool {
+    if !path.contains('%') {
+        return true;
+    }
+    percent_encoding_is_valid(path) && std::str::from_utf8(&percent_decode(path)).is_ok()
+}
+
+/// `raw` with its (valid) percent-encodings decoded.
+fn percent_decode(raw: &str) -> Vec<u8> {
+    let bytes = raw.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        let hex = bytes.get(index + 1..index + 3).and_then(|hex| std::str::from_utf8(hex).ok());
+        match hex.filter(|_| bytes[index] == b'%').and_then(|hex| u8::from_str_radix(hex, 16).ok()) {
+            Some(byte) => {
+                decoded.push(byte);
+                index += 3;
+            }
+            None => {
+                decoded.push(bytes[index]);
+                index += 1;
+            }
+        }
+    }
+    decoded
+}
+
 fn percent_encoding_is_valid(raw: &str) -> bool {
     let bytes = raw.as_bytes();
     let mut index = 0;

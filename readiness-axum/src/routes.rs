@@ -18,6 +18,7 @@ use secrecy::SecretString;
 use crate::attestation::{self, Attestation};
 use crate::metrics::RequestMetrics;
 use crate::problem::Problem;
+use crate::rejection::{self, Answered};
 use crate::request::{Format, Params, accepts_html, is_authorized, negotiate, parse_query};
 
 /// Who may see details: outputs, observed values, evidence, source locations, the checklist.
@@ -262,7 +263,8 @@ impl Routes {
             .route(&trailing, get(too_deep_handler))
             .route(&single, get(single_check_handler))
             .route(&deeper, get(too_deep_handler))
-            .with_state(shared))
+            .with_state(shared)
+            .layer(axum::middleware::from_fn(rejection::guard)))
     }
 }
 
@@ -494,6 +496,7 @@ fn lock(slot: &Mutex<Option<Rendered>>) -> std::sync::MutexGuard<'_, Option<Rend
 fn respond(status: StatusCode, content_type: &'static str, body: Bytes) -> Response {
     (
         status,
+        axum::Extension(Answered),
         [
             (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
             (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
