@@ -25,7 +25,10 @@ pub(crate) enum Format {
     Html,
     Markdown,
     /// Prometheus text exposition 0.0.4.
+    /// Prometheus text exposition 0.0.4.
     Prometheus,
+    /// OpenMetrics 1.0.0 text.
+    OpenMetrics,
     Oscal,
 }
 
@@ -38,6 +41,7 @@ impl Format {
             "html" => Some(Format::Html),
             "markdown" | "md" => Some(Format::Markdown),
             "prometheus" => Some(Format::Prometheus),
+            "openmetrics" => Some(Format::OpenMetrics),
             "oscal" => Some(Format::Oscal),
             _ => None,
         }
@@ -53,6 +57,7 @@ impl Format {
             Format::Html => ("text", "html", &[]),
             Format::Markdown => ("text", "markdown", &[]),
             Format::Prometheus => ("text", "plain", &[("version", "0.0.4")]),
+            Format::OpenMetrics => ("application", "openmetrics-text", &[("version", "1.0.0")]),
             Format::Oscal => ("application", "oscal+json", &[]),
         }
     }
@@ -76,7 +81,7 @@ impl Format {
             .iter()
             .any(|(own, own_value)| own.eq_ignore_ascii_case(name) && own_value.eq_ignore_ascii_case(value))
             || (name.eq_ignore_ascii_case("charset") && value.eq_ignore_ascii_case("utf-8"))
-            || (matches!(self, Format::Prometheus) && name.eq_ignore_ascii_case("escaping"))
+            || (matches!(self, Format::Prometheus | Format::OpenMetrics) && name.eq_ignore_ascii_case("escaping"))
     }
 }
 
@@ -147,7 +152,7 @@ pub(crate) fn parse_query(raw: Option<&str>, takes: Params) -> Result<Query, Pro
                 }
                 let format = Format::from_param(&value).ok_or_else(|| {
                     Problem::bad_request(
-                        "unknown `format`: use json, health+json, text, html, markdown, oscal or prometheus",
+                        "unknown `format`: use json, health+json, text, html, markdown, oscal, prometheus or openmetrics",
                     )
                 })?;
                 query.format = Some(format);
@@ -691,6 +696,30 @@ mod tests {
         assert_eq!(parse_quality("0.05"), Some(50));
         assert_eq!(parse_quality("1.000"), Some(1000));
         assert_eq!(parse_quality("1.001"), None);
+    }
+
+    #[test]
+    fn prometheus_gets_the_format_its_q_values_prefer() {
+        let offered = [Format::Prometheus, Format::OpenMetrics];
+        let query = Query::default();
+        let pick = |accept: &'static str| negotiate(&query, &headers(header::ACCEPT, accept), &offered);
+        // Prometheus 3.
+        let prometheus_3 = "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6,application/openmetrics-text;version=0.0.1;q=0.5,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2";
+        assert_eq!(pick(prometheus_3).unwrap(), Format::OpenMetrics);
+        // Prometheus 2 with OpenMetrics, and without (the protobuf first).
+        let prometheus_2 = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+        assert_eq!(pick(prometheus_2).unwrap(), Format::OpenMetrics);
+        let protobuf_first = "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.7,text/plain;version=0.0.4;q=0.3,*/*;q=0.1";
+        assert_eq!(pick(protobuf_first).unwrap(), Format::Prometheus);
+        assert_eq!(pick("*/*").unwrap(), Format::Prometheus);
+        assert_eq!(pick("text/plain").unwrap(), Format::Prometheus);
+        assert_eq!(pick("application/openmetrics-text").unwrap(), Format::OpenMetrics);
+        // Versions that are not served are not matched.
+        assert_eq!(
+            pick("application/openmetrics-text;version=0.0.1").unwrap_err().status(),
+            StatusCode::NOT_ACCEPTABLE
+        );
+        assert_eq!(pick("text/plain;version=1.0.0").unwrap_err().status(), StatusCode::NOT_ACCEPTABLE);
     }
 
     #[test]

@@ -439,9 +439,13 @@ async fn metrics_handler(
 ) -> Result<Response, Problem> {
     let headers = &headers;
     let query = parse_query(query.as_deref(), Params::Plain)?;
-    negotiate(&query, headers, &[Format::Prometheus])?;
+    let format = negotiate(&query, headers, &[Format::Prometheus, Format::OpenMetrics])?;
     let report = shared.readiness.snapshot().await;
-    let mut out = prometheus::MetricsWriter::new();
+    let (mut out, content_type) = if format == Format::OpenMetrics {
+        (prometheus::MetricsWriter::openmetrics(), prometheus::OPENMETRICS_CONTENT_TYPE)
+    } else {
+        (prometheus::MetricsWriter::new(), prometheus::CONTENT_TYPE)
+    };
     // Anonymous scrapers get what anonymous `/readiness` shows; Prometheus sends the token with
     // `authorization` in its scrape config for the rest.
     match shared.disclosure(headers) {
@@ -453,7 +457,7 @@ async fn metrics_handler(
         }
         Disclosure::Minimal => prometheus::write_statuses(&mut out, &report),
     }
-    Ok(respond(StatusCode::OK, prometheus::CONTENT_TYPE, Bytes::from(out.finish())))
+    Ok(respond(StatusCode::OK, content_type, Bytes::from(out.finish())))
 }
 
 async fn attestation_handler(

@@ -298,6 +298,28 @@ async fn metrics_come_from_the_cache_and_pass_promtool() {
     );
     promtool_check_metrics(text);
 
+    // Issue 14: the same samples as OpenMetrics to a scraper preferring it (Prometheus 3's Accept).
+    let prometheus_3 = "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6,application/openmetrics-text;version=0.0.1;q=0.5,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2";
+    let request = Request::get("/readiness/metrics")
+        .header(header::ACCEPT, prometheus_3)
+        .header(header::AUTHORIZATION, &bearer)
+        .body(Body::empty())
+        .unwrap();
+    let open = send(&router, request).await;
+    assert_eq!(open.status, StatusCode::OK);
+    assert_eq!(open.content_type, "application/openmetrics-text; version=1.0.0; charset=utf-8");
+    assert!(open.body.ends_with("\n# EOF\n"), "{}", open.body);
+    assert!(open.body.contains("# TYPE readiness_http_server_errors counter\nreadiness_http_server_errors_total 1\n"));
+    assert!(open.body.contains(r#"readiness_http_request_duration_seconds_bucket{le="+Inf"} 2"#));
+    let samples =
+        |text: &str| text.lines().filter(|line| !line.starts_with('#')).map(str::to_owned).collect::<Vec<_>>();
+    assert_eq!(samples(&open.body), samples(&answer.body), "the same samples in both formats");
+    openmetrics_parse(&open.body);
+    let anonymous_open = get_with(&router, "/readiness/metrics", header::ACCEPT, "application/openmetrics-text").await;
+    assert_eq!(anonymous_open.content_type, "application/openmetrics-text; version=1.0.0; charset=utf-8");
+    assert!(!anonymous_open.body.contains("readiness_http_"));
+    openmetrics_parse(&anonymous_open.body);
+
     // Anonymous: no more than anonymous `/readiness` shows, check names and statuses.
     let anonymous = get(&router, "/readiness/metrics").await;
     assert_eq!(anonymous.status, StatusCode::OK);
@@ -343,6 +365,39 @@ fn promtool_check_metrics(text: &str) {
     let report = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
     assert!(output.status.success(), "promtool check metrics failed:\n{report}");
     assert!(report.trim().is_empty(), "promtool found problems:\n{report}");
+}
+
+/// Parses `text` with prometheus_client's OpenMetrics parser (`tests/interop/openmetrics.py`,
+/// from the venv of `tests/interop/setup.sh`). Without it the assertion is skipped with a
+/// message, except under `CI=true`.
+fn openmetrics_parse(text: &str) {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let python = root.join("target/interop-venv/bin/python");
+    let usable =
+        Command::new(&python).args(["-c", "import prometheus_client"]).output().is_ok_and(|o| o.status.success());
+    if !usable {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true: {} with prometheus_client is required",
+            python.display()
+        );
+        println!("SKIPPED: no {} with prometheus_client; run `bash tests/interop/setup.sh`", python.display());
+        return;
+    }
+    let mut child = Command::new(&python)
+        .arg(root.join("tests/interop/openmetrics.py"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    let report = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "the OpenMetrics parser refused it:\n{report}\n{text}");
+    assert!(report.contains("readiness_check_status gauge"), "{report}");
 }
 
 #[tokio::test]

@@ -14,6 +14,11 @@ const CHROME: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,imag
 const FIREFOX: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
 const SAFARI: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
 const JAVA: &str = "text/html, image/gif, image/jpeg, *; q=.2, */*; q=.2";
+const PROMETHEUS_3: &str = "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6,application/openmetrics-text;version=0.0.1;q=0.5,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2";
+/// Prometheus 2 without OpenMetrics enabled: protobuf first, which is not served.
+const PROMETHEUS_PROTOBUF: &str = "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.7,text/plain;version=0.0.4;q=0.3,*/*;q=0.1";
+const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+const PROMETHEUS_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
 
 /// One request and the answer expected.
 struct Row {
@@ -57,6 +62,39 @@ const ROWS: &[Row] = &[
         200,
         "application/json",
     ),
+    row(
+        "Prometheus 3",
+        "GET",
+        "/readiness/metrics",
+        &[("User-Agent", "Prometheus/3.1.0"), ("Accept", PROMETHEUS_3)],
+        200,
+        OPENMETRICS,
+    ),
+    row(
+        "Prometheus 2, protobuf first",
+        "GET",
+        "/readiness/metrics",
+        &[("Accept", PROMETHEUS_PROTOBUF)],
+        200,
+        PROMETHEUS_TEXT,
+    ),
+    row(
+        "OpenMetrics only",
+        "GET",
+        "/readiness/metrics",
+        &[("Accept", "application/openmetrics-text")],
+        200,
+        OPENMETRICS,
+    ),
+    row(
+        "OpenMetrics 0.0.1 only",
+        "GET",
+        "/readiness/metrics",
+        &[("Accept", "application/openmetrics-text;version=0.0.1")],
+        406,
+        PROBLEM,
+    ),
+    row("curl, metrics", "GET", "/readiness/metrics", &[("Accept", "*/*")], 200, PROMETHEUS_TEXT),
     // The two wrong answers of the issue.
     row("*/* over text", "GET", "/readiness", &[("Accept", "*/*, text/plain;q=0.9")], 200, HEALTH),
     row("text refused by its own range", "GET", "/readiness", &[("Accept", "text/*, text/plain;q=0")], 406, PROBLEM),
@@ -152,6 +190,9 @@ fn judge(row: &Row, answer: &Answer) -> Result<(), String> {
         if answer.body.contains("%ZZ") || answer.body.contains("%FF") || answer.body.contains(";;;") {
             return Err("the problem repeats the request".into());
         }
+    }
+    if row.content_type == OPENMETRICS && !answer.body.ends_with("# EOF\n") {
+        return Err("OpenMetrics without its `# EOF`".into());
     }
     match row.status {
         405 => expect("Allow", answer.header("allow"), "GET,HEAD")?,

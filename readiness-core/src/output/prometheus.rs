@@ -1,6 +1,7 @@
 //! Prometheus text exposition (format 0.0.4) of a report: check status and duration, control
 //! attestation, coverage and shutdown state, every name prefixed `readiness_`. Built from a
-//! [`crate::Readiness::snapshot`], so a scrape never runs a check.
+//! [`crate::Readiness::snapshot`], so a scrape never runs a check. The same samples can be
+//! written as OpenMetrics 1.0.0 text ([`MetricsWriter::openmetrics`]).
 //!
 //! ```
 //! use readiness_core::output::prometheus;
@@ -29,21 +30,41 @@ use crate::report::Report;
 /// The media type.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
+/// The media type of [`MetricsWriter::openmetrics`].
+pub const OPENMETRICS_CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
 /// Writes metric families with their `HELP` and `TYPE` lines and escaped label values.
 #[derive(Debug, Default)]
 pub struct MetricsWriter {
     text: String,
+    openmetrics: bool,
 }
 
 impl MetricsWriter {
-    /// An empty exposition.
+    /// An empty exposition in the Prometheus text format 0.0.4.
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// Starts a family: `# HELP` and `# TYPE` (`gauge`, `counter`, `histogram`).
+    /// An empty exposition in the OpenMetrics 1.0.0 text format, from the same calls: a
+    /// counter's family is named without the `_total` its samples carry, `HELP` escapes double
+    /// quotes too, and [`MetricsWriter::finish`] ends it with `# EOF`.
+    pub fn openmetrics() -> Self {
+        Self { text: String::new(), openmetrics: true }
+    }
+
+    /// Starts a family: `# HELP` and `# TYPE` (`gauge`, `counter`, `histogram`). A counter is
+    /// named with its `_total`, as its sample is.
     pub fn family(&mut self, name: &str, kind: &str, help: &str) {
-        let _ = writeln!(self.text, "# HELP {name} {}", help.replace('\\', "\\\\").replace('\n', "\\n"));
+        let mut help = help.replace('\\', "\\\\").replace('\n', "\\n");
+        let mut name = name;
+        if self.openmetrics {
+            help = help.replace('"', "\\\"");
+            if kind == "counter" {
+                name = name.strip_suffix("_total").unwrap_or(name);
+            }
+        }
+        let _ = writeln!(self.text, "# HELP {name} {help}");
         let _ = writeln!(self.text, "# TYPE {name} {kind}");
     }
 
@@ -63,8 +84,11 @@ impl MetricsWriter {
         let _ = writeln!(self.text, " {}", format_value(value));
     }
 
-    /// The text so far.
-    pub fn finish(self) -> String {
+    /// The exposition (with its `# EOF` in OpenMetrics).
+    pub fn finish(mut self) -> String {
+        if self.openmetrics {
+            self.text.push_str("# EOF\n");
+        }
         self.text
     }
 }
