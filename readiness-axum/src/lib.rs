@@ -25,7 +25,7 @@
 //! | `GET /readiness?exclude=NAME` (repeatable) | without those checks; unknown names in `notes` |
 //! | `GET /readiness/{check}` | one check; 404 problem for an unknown name |
 //! | `GET /readiness/checklist` | every control: JSON, `text/html`, `text/markdown` or an OSCAL 1.1 assessment-results document (`?format=oscal`, `application/oscal+json`); needs details |
-//! | `GET /readiness/metrics` | Prometheus text from cached results only |
+//! | `GET /readiness/metrics` | Prometheus text 0.0.4 from cached results only, or OpenMetrics 1.0.0 when the scraper's `Accept` prefers it (`?format=openmetrics`) |
 //! | `GET /readiness/attestation[?nonce=N]` | an in-toto Statement with the nonce echoed and an `expires_at` (a signed DSSE envelope with [`Routes::signing_key`], else plain JSON marked `unsigned`); needs details |
 //! | `GET /readiness/attestation/keys` | the verifying key as a JWK Set (RFC 8037), `kid` = the envelope's `keyid`; public, to anyone |
 //! | anything malformed | 400 (406 for an unmet `Accept`) with `application/problem+json` |
@@ -38,11 +38,14 @@
 //!
 //! `Accept` is negotiated per RFC 9110 §12.5.1: each format takes the q-value of the most
 //! specific range that matches it (so `text/*, text/plain;q=0` refuses text), the highest wins,
-//! ties go to the order of the table above; real clients' odd headers (Java's bare `*` and
+//! ties go to the server's order (health+json first on the probes, JSON on the checklist,
+//! Prometheus text on the metrics); real clients' odd headers (Java's bare `*` and
 //! `q=.2`, `Q=`, spaces, empty elements) are accepted, a malformed one is a 400. Unknown query
 //! parameters, such as monitors' cache-busters (`?_=1733221234`), are ignored and noted in the
-//! report's `notes` (`ignored unknown query parameter `_``); a known one with a bad value, a bad
-//! percent-encoding or a query over 2048 bytes is a 400.
+//! report's `notes` ("ignored unknown query parameter `_`", the name only when it is a short
+//! plain word); a known one with a bad or empty value, `exclude` or `nonce` where the endpoint
+//! does not take it, a bad percent-encoding or a query over 2048 bytes is a 400.
+//!
 //! Anonymous callers see statuses only; outputs, observed values, evidence and the checklist
 //! need `Authorization: Bearer <token>` (see [`Routes::token`] and [`Details`]).
 //!
