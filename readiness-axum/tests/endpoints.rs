@@ -485,8 +485,12 @@ async fn generated_input_never_gets_a_server_error() {
         assert!(!answer.body.contains("<x-probe>"), "round {round}: {uri} reflected input");
         let path = uri.split('?').next().unwrap_or_default();
         let ours = paths.contains(&path) || path.starts_with("/readiness/");
-        if ours && answer.status.is_client_error() && answer.status != StatusCode::METHOD_NOT_ALLOWED {
+        if ours && answer.status.is_client_error() {
             assert_eq!(answer.content_type, "application/problem+json", "round {round}: {uri}");
+        }
+        if ours {
+            assert_eq!(answer.headers[header::VARY], "Accept, Authorization", "round {round}: {uri}");
+            assert_eq!(answer.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "round {round}: {uri}");
         }
     }
 }
