@@ -20,12 +20,11 @@ fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
 }
 
-/// `count` checks that each sleep `sleep`, never cached, so every report runs them all.
+/// `count` checks that each sleep `sleep`, never cached, so every report runs them all. The
+/// runner's settings are the defaults (concurrency, timeout, deadline): DESIGN §9's figures are
+/// at the defaults.
 fn sleeping_checks(count: usize, sleep: Duration) -> Readiness {
-    let mut builder = readiness_core::testing::builder()
-        .max_concurrency(count.max(1))
-        .deadline(Duration::from_secs(10))
-        .default_timeout(Duration::from_secs(10));
+    let mut builder = readiness_core::testing::builder();
     for index in 0..count {
         builder = builder.check_fn(
             CheckSpec::new(format!("dep:{index}")).ttl(Duration::from_nanos(1)),

@@ -180,7 +180,7 @@ impl Default for ReadinessBuilder {
 }
 
 impl ReadinessBuilder {
-    /// A builder with the defaults of DESIGN §4: concurrency 64, timeout 800 ms, deadline 900 ms,
+    /// A builder with the defaults of DESIGN §4: concurrency 256, timeout 800 ms, deadline 900 ms,
     /// TTL 1 s, output bounded to 1 KiB, and the statically registered items included.
     pub fn new() -> Self {
         Self {
@@ -328,7 +328,9 @@ impl ReadinessBuilder {
         self
     }
 
-    /// How many checks may run at once (default 64).
+    /// How many check runs may be in flight at once (default 256). A check never has two runs
+    /// in flight, so a plan with fewer checks than the limit never waits for a permit; lower it
+    /// to spare a dependency many checks share.
     pub fn max_concurrency(mut self, limit: usize) -> Self {
         self.settings.max_concurrency = limit;
         self

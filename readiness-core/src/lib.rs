@@ -59,7 +59,7 @@
 //! | step | how | where |
 //! |---|---|---|
 //! | declare | `#[control]` on the implementing item, or [`ReadinessBuilder::declare`] | [`attestation::Declaration`] |
-//! | verify | `#[check]`, [`ReadinessBuilder::check_fn`], or a built-in from [`checks`] via [`ReadinessBuilder::register`] | [`Check`], [`CheckSpec`], [`Outcome`] |
+//! | verify | `#[check]`, [`ReadinessBuilder::check_fn`], [`blocking_fn`] for a body that blocks, or a built-in from [`checks`] via [`ReadinessBuilder::register`] | [`Check`], [`CheckSpec`], [`Outcome`] |
 //! | attest | `attestations!`, [`ReadinessBuilder::attest`] and [`ReadinessBuilder::waive`] | [`attestation::OperatorAttestation`], [`attestation::Waiver`] |
 //! | serve | [`Readiness::readiness`], [`Readiness::checklist`]… rendered by [`output`] | [`Report`], [`output`] |
 //!
@@ -116,6 +116,7 @@
 // The model.
 mod assert;
 pub mod attestation;
+mod blocking;
 pub mod catalog;
 mod check;
 mod outcome;
@@ -145,6 +146,7 @@ pub mod testing;
 #[doc(hidden)]
 pub mod __private;
 
+pub use blocking::{BlockingFn, blocking_fn};
 pub use builder::{BuildError, BuildProblem, ReadinessBuilder};
 pub use check::{BoxFuture, Check, CheckContext, CheckKind, FnCheck, Kinds, check_fn};
 pub use outcome::{IntoOutcome, Outcome, Status};

@@ -78,6 +78,20 @@ impl Entry {
     }
 }
 
+/// Clears the slot's run in flight when dropped while armed: see [`Engine::start_run`].
+struct ClearInflight {
+    entry: Arc<Entry>,
+    armed: bool,
+}
+
+impl Drop for ClearInflight {
+    fn drop(&mut self) {
+        if self.armed {
+            self.entry.slot().inflight = None;
+        }
+    }
+}
+
 impl Engine {
     /// Starts a run of `entry` and records it in the slot as the one in flight.
     pub(super) fn start_run(self: &Arc<Self>, entry: &Arc<Entry>, slot: &mut Slot) -> Inflight {
@@ -86,8 +100,23 @@ impl Engine {
         // Spawned, so that a report giving up at its deadline does not cancel the run: the
         // result still lands in the cache for the next report.
         let handle = tokio::spawn(async move {
-            let (outcome, duration) = engine.run_once(&running.name, running.check.as_ref(), running.timeout).await;
+            // Whatever ends this task (a panic around the check body, in a tracing layer, in the
+            // masking; the runtime shutting down), the slot must not keep a run in flight that
+            // will never record: every later report would join it and the check would never
+            // run again.
+            let mut clear = ClearInflight { entry: Arc::clone(&running), armed: true };
+            let started = Instant::now();
+            let ran = AssertUnwindSafe(engine.run_once(&running.name, running.check.as_ref(), running.timeout))
+                .catch_unwind()
+                .await;
+            let (outcome, duration) = ran.unwrap_or_else(|panic| {
+                let message = super::run::panic_message(panic.as_ref());
+                (Outcome::fail(format!("the runner panicked around this check: {message}")), started.elapsed())
+            });
             engine.record(&running, outcome, duration);
+            // Recorded: the slot is clear, and may already hold the next run, which is not ours
+            // to clear.
+            clear.armed = false;
         });
         let done: BoxFuture<'static, ()> = Box::pin(handle.map(drop));
         let shared = done.shared();

@@ -10,7 +10,7 @@ use x509_parser::extensions::GeneralName;
 use x509_parser::pem::Pem;
 use x509_parser::time::ASN1Time;
 
-use super::blocking;
+use crate::blocking::blocking_fn;
 use crate::check::check_fn;
 use crate::outcome::Outcome;
 use crate::spec::{CheckRegistration, CheckSpec};
@@ -46,13 +46,10 @@ pub fn tls_certificate(path: impl Into<PathBuf>, min_days: u32) -> CheckRegistra
     let spec = tls_spec(min_days);
     CheckRegistration::new(
         spec,
-        check_fn(move |_| {
-            let path = Arc::clone(&path);
-            blocking(move || match std::fs::read(&*path) {
-                Ok(pem) => judge_certificates(&pem, min_days, unix_now()).evidence("path", path.display()),
-                Err(error) => Outcome::fail(format!("cannot read the certificate file {}: {error}", path.display()))
-                    .evidence("path", path.display()),
-            })
+        blocking_fn(move |_| match std::fs::read(&*path) {
+            Ok(pem) => judge_certificates(&pem, min_days, unix_now()).evidence("path", path.display()),
+            Err(error) => Outcome::fail(format!("cannot read the certificate file {}: {error}", path.display()))
+                .evidence("path", path.display()),
         }),
     )
 }

@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::{GIB, blocking, float, human, rounded};
-use crate::check::check_fn;
+use super::{GIB, float, human, rounded};
+use crate::blocking::blocking_fn;
 use crate::outcome::Outcome;
 use crate::spec::{CheckRegistration, CheckSpec};
 
@@ -44,13 +44,7 @@ fn disk_check(path: PathBuf, floor: Floor) -> CheckRegistration {
         .component_type("system")
         .description(format!("at least {wanted} free on the filesystem of {}", path.display()));
     let path = Arc::new(path);
-    CheckRegistration::new(
-        spec,
-        check_fn(move |_| {
-            let path = Arc::clone(&path);
-            blocking(move || judge_disk(&path, floor))
-        }),
-    )
+    CheckRegistration::new(spec, blocking_fn(move |_| judge_disk(&path, floor)))
 }
 
 /// What `statvfs` says about a filesystem.

@@ -1,9 +1,8 @@
 //! The load check (`host:load`): the 1-minute load average per available core is below a limit.
 
-use super::blocking;
 #[cfg(any(target_os = "linux", target_os = "android"))]
 use super::rounded;
-use crate::check::check_fn;
+use crate::blocking::blocking_fn;
 use crate::outcome::Outcome;
 use crate::spec::{CheckRegistration, CheckSpec};
 
@@ -18,7 +17,7 @@ pub fn load(max_per_core: f64) -> CheckRegistration {
         .control("performance.monitoring.system-resources")
         .component_type("system")
         .description(format!("the 1-minute load average per core is below {max_per_core}"));
-    CheckRegistration::new(spec, check_fn(move |_| blocking(move || judge_load(max_per_core))))
+    CheckRegistration::new(spec, blocking_fn(move |_| judge_load(max_per_core)))
 }
 
 /// The three load averages of `/proc/loadavg`.

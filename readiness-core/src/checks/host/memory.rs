@@ -1,9 +1,9 @@
 //! The memory check (`host:memory`): the process's resident memory is at most a limit.
 
-use super::{KIB, blocking, human};
+use super::{KIB, human};
 #[cfg(any(target_os = "linux", target_os = "android"))]
 use super::{MIB, float, rounded};
-use crate::check::check_fn;
+use crate::blocking::blocking_fn;
 use crate::outcome::Outcome;
 use crate::spec::{CheckRegistration, CheckSpec};
 
@@ -24,7 +24,7 @@ pub fn memory(max_rss_bytes: u64) -> CheckRegistration {
         .control("performance.scalability.resource-utilization")
         .component_type("system")
         .description(format!("the process's resident memory is at most {}", human(max_rss_bytes)));
-    CheckRegistration::new(spec, check_fn(move |_| blocking(move || judge_memory(max_rss_bytes))))
+    CheckRegistration::new(spec, blocking_fn(move |_| judge_memory(max_rss_bytes)))
 }
 
 /// The value in bytes of a `Key:   123 kB` line of a `/proc` file.

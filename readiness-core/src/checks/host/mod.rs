@@ -15,8 +15,9 @@
 //! access and so no feature.
 //!
 //! Every check reads the system again on each run, off the async workers
-//! (`spawn_blocking`), so a hung filesystem costs a blocking thread and the runner's timeout
-//! still answers. None is critical: a failure makes the report warn. Where the system cannot
+//! ([`blocking_fn`](crate::blocking_fn)), so a hung filesystem costs one blocking thread (never
+//! one more per run: a run still blocked makes the next ones fail at once) and the runner's
+//! timeout still answers. None is critical: a failure makes the report warn. Where the system cannot
 //! be read (another OS, no `/proc`), the check says it cannot tell, never passes.
 //!
 //! ```no_run
@@ -47,24 +48,9 @@ pub use memory::memory;
 pub use ports::listening_ports;
 pub use served::{tls_served, tls_served_with_ca};
 
-use crate::outcome::Outcome;
-
 const KIB: u64 = 1024;
 const MIB: f64 = 1024.0 * 1024.0;
 const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
-
-/// Runs blocking work off the async workers: a hung file read or `statvfs` then costs one
-/// blocking thread, and the runner's timeout still answers. Outside a tokio runtime it runs
-/// inline. A panic in the work becomes a failing outcome.
-async fn blocking(work: impl FnOnce() -> Outcome + Send + 'static) -> Outcome {
-    if tokio::runtime::Handle::try_current().is_err() {
-        return work();
-    }
-    match tokio::task::spawn_blocking(work).await {
-        Ok(outcome) => outcome,
-        Err(error) => Outcome::fail(format!("the check's blocking task failed: {error}")),
-    }
-}
 
 /// `12.3 MiB`, `4.0 GiB`, `512 B`.
 fn human(bytes: u64) -> String {

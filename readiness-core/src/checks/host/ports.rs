@@ -5,8 +5,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use super::blocking;
-use crate::check::check_fn;
+use crate::blocking::blocking_fn;
 use crate::outcome::Outcome;
 use crate::spec::{CheckRegistration, CheckSpec};
 
@@ -26,13 +25,7 @@ pub fn listening_ports(declared: impl IntoIterator<Item = u16>) -> CheckRegistra
         .control("security.network.ports")
         .component_type("system")
         .description(format!("the process listens only on the declared TCP ports ({})", join(declared.iter())));
-    CheckRegistration::new(
-        spec,
-        check_fn(move |_| {
-            let declared = Arc::clone(&declared);
-            blocking(move || judge_ports(&declared))
-        }),
-    )
+    CheckRegistration::new(spec, blocking_fn(move |_| judge_ports(&declared)))
 }
 
 fn join<T: std::fmt::Display>(items: impl IntoIterator<Item = T>) -> String {

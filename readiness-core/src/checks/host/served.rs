@@ -12,8 +12,8 @@ use base64::Engine;
 use rustls::pki_types::{CertificateDer, ServerName};
 use rustls::{ClientConfig, ClientConnection, RootCertStore, StreamOwned};
 
-use super::blocking;
 use super::certificate::{judge_certificates, unix_now};
+use crate::blocking::blocking_fn;
 use crate::check::check_fn;
 use crate::outcome::Outcome;
 use crate::spec::{CheckRegistration, CheckSpec};
@@ -84,13 +84,9 @@ fn served_check(endpoint: String, roots: RootCertStore, min_days: u32, trusted: 
     let endpoint = Arc::new(endpoint);
     CheckRegistration::new(
         served_spec(min_days),
-        check_fn(move |_| {
-            let endpoint = Arc::clone(&endpoint);
-            let config = config.clone();
-            blocking(move || match config {
-                Ok(config) => judge_endpoint(&endpoint, config, min_days, trusted),
-                Err(error) => Outcome::fail(format!("no TLS client can be made: {error}")),
-            })
+        blocking_fn(move |_| match &config {
+            Ok(config) => judge_endpoint(&endpoint, Arc::clone(config), min_days, trusted),
+            Err(error) => Outcome::fail(format!("no TLS client can be made: {error}")),
         }),
     )
 }
