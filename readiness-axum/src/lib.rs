@@ -49,6 +49,11 @@
 //! Anonymous callers see statuses only; outputs, observed values, evidence and the checklist
 //! need `Authorization: Bearer <token>` (see [`Routes::token`] and [`Details`]).
 //!
+//! Serve with [`Server`] rather than `axum::serve`: a header-read timeout, an idle keep-alive
+//! timeout and a connection cap keep slow and idle clients from exhausting the pod, and its
+//! shutdown (the drain of [`Shutdown`], then a deadline; a second signal exits at once) cannot
+//! hang until SIGKILL.
+//!
 //! Built-in checks of this crate: [`Shutdown::check`] (graceful shutdown),
 //! [`RequestMetrics::error_rate_check`] and [`RequestMetrics::response_time_check`], and the
 //! in-process HTTP self-probes of [`probes`], which drive the application's own `Router`
@@ -73,11 +78,13 @@ mod problem;
 mod rejection;
 mod request;
 mod routes;
+pub mod serve;
 mod shutdown;
 
 pub use metrics::{LATENCY_BUCKETS, MetricsSnapshot, RequestMetrics, RequestMetricsLayer, RequestMetricsService};
 pub use problem::{CONTENT_TYPE as PROBLEM_CONTENT_TYPE, Problem};
 pub use routes::{Details, Routes, RoutesError};
+pub use serve::Server;
 pub use shutdown::Shutdown;
 
 use axum::Router;

@@ -42,6 +42,32 @@ pub struct Shutdown {
     drain: Duration,
     probe: Option<Probe>,
     installed: Arc<AtomicBool>,
+    /// Fired by a second signal after the first: stop waiting for anything.
+    forced: Arc<Forced>,
+}
+
+/// A second signal, told to whoever waits for it.
+#[derive(Debug, Default)]
+struct Forced {
+    fired: AtomicBool,
+    notify: tokio::sync::Notify,
+}
+
+impl Forced {
+    fn fire(&self) {
+        self.fired.store(true, Ordering::Release);
+        self.notify.notify_waiters();
+    }
+
+    async fn wait(&self) {
+        loop {
+            let notified = self.notify.notified();
+            if self.fired.load(Ordering::Acquire) {
+                return;
+            }
+            notified.await;
+        }
+    }
 }
 
 /// The readiness probe the drain must outlast.
@@ -61,7 +87,7 @@ impl Shutdown {
     /// A helper with a drain delay of 5 s and no probe given: set [`Shutdown::drain`] to cover
     /// the readiness probe and tell the check which one with [`Shutdown::probe`].
     pub fn new() -> Self {
-        Self { drain: Duration::from_secs(5), probe: None, installed: Arc::default() }
+        Self { drain: Duration::from_secs(5), probe: None, installed: Arc::default(), forced: Arc::default() }
     }
 
     /// How long to keep serving after the signal, with readiness failing.
@@ -109,40 +135,80 @@ impl Shutdown {
     }
 
     /// Waits for SIGTERM or Ctrl-C, makes readiness fail, waits the drain delay, and returns:
-    /// give it to `axum::serve(..).with_graceful_shutdown`.
+    /// give it to `axum::serve(..).with_graceful_shutdown`, or let [`Server::shutdown`]
+    /// (crate::Server::shutdown) await it, which also bounds what follows the drain. A second
+    /// signal ends the drain at once.
     pub async fn signal(self, readiness: Readiness) {
         self.installed.store(true, Ordering::Release);
-        wait_for_signal().await;
+        let mut signals = Signals::new();
+        signals.next().await;
         readiness.begin_shutdown();
         tracing::info!(drain_ms = self.drain.as_millis() as u64, "shutdown signal received: readiness fails, draining");
-        tokio::time::sleep(self.drain).await;
-        tracing::info!("drain over: finishing in-flight requests");
+        // The same listeners hear the second signal: one sent between the two could be lost
+        // by listeners made afresh.
+        let forced = Arc::clone(&self.forced);
+        tokio::spawn(async move {
+            signals.next().await;
+            forced.fire();
+        });
+        tokio::select! {
+            () = tokio::time::sleep(self.drain) => tracing::info!("drain over: finishing in-flight requests"),
+            () = self.forced.wait() => tracing::warn!("second shutdown signal: the drain ends now"),
+        }
+    }
+
+    /// Resolves on a second SIGTERM or Ctrl-C after the one [`Shutdown::signal`] acted on.
+    pub(crate) fn forced(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let forced = Arc::clone(&self.forced);
+        async move { forced.wait().await }
     }
 }
 
-async fn wait_for_signal() {
+/// SIGTERM and Ctrl-C, listened for from creation on.
+struct Signals {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(error) => {
-                tracing::warn!(%error, "cannot listen for SIGTERM; only Ctrl-C will shut down");
-                std::future::pending::<()>().await;
-            }
+    terminate: Option<tokio::signal::unix::Signal>,
+}
+
+impl Signals {
+    fn new() -> Self {
+        #[cfg(unix)]
+        {
+            let terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => Some(signal),
+                Err(error) => {
+                    tracing::warn!(%error, "cannot listen for SIGTERM; only Ctrl-C will shut down");
+                    None
+                }
+            };
+            Self { terminate }
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        result = tokio::signal::ctrl_c() => {
-            if let Err(error) = result {
-                tracing::warn!(%error, "cannot listen for Ctrl-C");
-                std::future::pending::<()>().await;
+        #[cfg(not(unix))]
+        Self {}
+    }
+
+    /// The next SIGTERM or Ctrl-C.
+    async fn next(&mut self) {
+        #[cfg(unix)]
+        let terminate = async {
+            match &mut self.terminate {
+                Some(signal) => {
+                    signal.recv().await;
+                }
+                None => std::future::pending::<()>().await,
             }
+        };
+        #[cfg(not(unix))]
+        let terminate = std::future::pending::<()>();
+        tokio::select! {
+            result = tokio::signal::ctrl_c() => {
+                if let Err(error) = result {
+                    tracing::warn!(%error, "cannot listen for Ctrl-C");
+                    std::future::pending::<()>().await;
+                }
+            }
+            () = terminate => {}
         }
-        () = terminate => {}
     }
 }
 

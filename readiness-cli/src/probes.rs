@@ -25,6 +25,10 @@ const DEFAULT_CHECK_TIMEOUT_MS: f64 = 800.0;
 /// readiness-axum's `Shutdown::new()` drain.
 const DEFAULT_DRAIN_MS: f64 = 5000.0;
 
+/// The container variable holding how long requests may take after the drain (the example's
+/// `SHUTDOWN_DEADLINE_MS`, readiness-axum's `Server::shutdown_deadline`).
+const SHUTDOWN_DEADLINE_ENV: &str = "SHUTDOWN_DEADLINE_MS";
+
 /// `readiness probes <MANIFEST.yaml>`.
 #[derive(Debug, ClapArgs)]
 pub(crate) struct Args {
@@ -420,11 +424,30 @@ fn judge_container(pod: &Pod, container: &Container, budget: &Budget, drain: &Fi
             ),
         );
     }
-    if drain.ms < pod.grace_ms {
+    // readiness-axum's `Server` bounds what follows the drain (SHUTDOWN_DEADLINE_MS in the
+    // example's convention): the drain and that deadline must both fit in the grace period.
+    let deadline_ms = container.env(SHUTDOWN_DEADLINE_ENV).and_then(|value| value.trim().parse::<f64>().ok());
+    if let Some(deadline_ms) =
+        deadline_ms.filter(|deadline_ms| drain.ms < pod.grace_ms && drain.ms + deadline_ms > pod.grace_ms)
+    {
+        push(
+            "grace",
+            false,
+            format!(
+                "terminationGracePeriodSeconds ({} ms) ends before the {} ms drain plus the {deadline_ms} ms shutdown \
+                 deadline ({SHUTDOWN_DEADLINE_ENV}): SIGKILL cuts the requests still in flight; raise it above both",
+                pod.grace_ms, drain.ms
+            ),
+        );
+    } else if drain.ms < pod.grace_ms {
+        let deadline = deadline_ms.map(|ms| format!(" and the {ms} ms shutdown deadline")).unwrap_or_default();
         push(
             "grace",
             true,
-            format!("the {} ms drain ends before terminationGracePeriodSeconds ({} ms)", drain.ms, pod.grace_ms),
+            format!(
+                "the {} ms drain{deadline} end before terminationGracePeriodSeconds ({} ms)",
+                drain.ms, pod.grace_ms
+            ),
         );
     } else {
         push(

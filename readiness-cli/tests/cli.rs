@@ -77,8 +77,12 @@ fn run(args: &[&str], token: Option<&str>) -> Run {
     run
 }
 
+/// A fresh directory for one call: tests run in parallel, and one clearing a directory another
+/// is writing into made them fail at random.
 fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("readiness-cli-{name}-{}", std::process::id()));
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("readiness-cli-{name}-{}-{call}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -384,6 +388,13 @@ fn probes_pass_the_repositorys_manifest_and_a_fitting_one() {
     let run_deploy = run(&["probes", deploy.to_str().unwrap()], None);
     assert_eq!(run_deploy.code, 0, "{}{}", run_deploy.stdout, run_deploy.stderr);
     assert!(run_deploy.stdout.contains("0 findings"), "{}", run_deploy.stdout);
+    assert!(
+        run_deploy.stdout.contains(
+            "the 12000 ms drain and the 10000 ms shutdown deadline end before terminationGracePeriodSeconds (30000 ms)"
+        ),
+        "{}",
+        run_deploy.stdout
+    );
     let grpc = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../deploy/kubernetes-grpc.yaml");
     let run_grpc = run(&["probes", grpc.to_str().unwrap()], None);
     assert_eq!(run_grpc.code, 0, "{}{}", run_grpc.stdout, run_grpc.stderr);
@@ -412,6 +423,10 @@ fn probes_find_each_misfit_with_exit_1() {
         (
             FITTING.replace("terminationGracePeriodSeconds: 30", "terminationGracePeriodSeconds: 10"),
             "SIGKILL cuts the drain",
+        ),
+        (
+            FITTING.replace("env: [", "env: [{name: SHUTDOWN_DEADLINE_MS, value: \"20000\"}, "),
+            "ends before the 12000 ms drain plus the 20000 ms shutdown deadline",
         ),
         (FITTING.replace("path: /liveness", "path: /readiness"), "the liveness probe asks for readiness"),
         (FITTING.replace("readinessProbe:", "startupProbe:"), "none: the pod gets traffic before it is ready"),

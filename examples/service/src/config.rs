@@ -27,6 +27,18 @@ pub struct Settings {
     pub(crate) grpc_addr: Option<SocketAddr>,
     #[attest(env = "DRAIN_MS", default = "12000")]
     pub(crate) drain_ms: u64,
+    /// How long the requests in flight may take after the drain before the service exits anyway.
+    #[attest(env = "SHUTDOWN_DEADLINE_MS", default = "10000")]
+    pub(crate) shutdown_deadline_ms: u64,
+    /// How long a client may take to send a request head once it started (slowloris).
+    #[attest(env = "HEADER_READ_TIMEOUT_MS", default = "10000")]
+    pub(crate) header_read_timeout_ms: u64,
+    /// How long a connection may sit idle between requests.
+    #[attest(env = "IDLE_TIMEOUT_MS", default = "60000")]
+    pub(crate) idle_timeout_ms: u64,
+    /// How many connections are served at once; more wait in the listen backlog.
+    #[attest(env = "MAX_CONNECTIONS", default = "1024")]
+    pub(crate) max_connections: usize,
     /// The readiness probe's `periodSeconds`, in milliseconds: the drain must cover
     /// `PROBE_PERIOD_MS × PROBE_FAILURE_THRESHOLD` so the orchestrator sees readiness fail before
     /// the service stops serving.

@@ -11,6 +11,8 @@
 //! | `ATTESTATION_KEY` (or `ATTESTATION_KEY_FILE`) | 64 hex characters: the ed25519 seed signing `/readiness/attestation` | none: unsigned statement |
 //! | `GRPC_ADDR` | where to serve gRPC health (`grpc.health.v1`: `""`/`readiness`, `liveness`, `startup`); port `0` picks a free one; prints `grpc health on HOST:PORT` on stdout | unset: no gRPC |
 //! | `DRAIN_MS` | how long to keep serving after SIGTERM, readiness failing; at least the probe's period × failure threshold | `12000` |
+//! | `SHUTDOWN_DEADLINE_MS` | after the drain, how long requests in flight may take before the service exits anyway; a second SIGTERM exits at once | `10000` |
+//! | `HEADER_READ_TIMEOUT_MS`, `IDLE_TIMEOUT_MS`, `MAX_CONNECTIONS` | a connection sending its request head for longer, or idle between requests for longer, is closed; past the cap new connections wait in the backlog | `10000`, `60000`, `1024` |
 //! | `PROBE_PERIOD_MS`, `PROBE_FAILURE_THRESHOLD` | the readiness probe's `periodSeconds` (in ms) and `failureThreshold`, which the drain must cover | `10000`, `1` |
 //! | `MAX_RSS_MB` | the resident memory `host:memory` allows | `512` |
 //! | `TRUSTED_PROXIES` | comma-separated CIDRs of the proxies in front (`10.0.0.0/8,127.0.0.1/32`); `X-Forwarded-For` is believed only from them, and the rate limiter keys on the right-most address they did not add (IPv6 by /64) | none: the peer address |
@@ -58,6 +60,17 @@ pub struct Service {
     pub generated_token: Option<SecretString>,
     /// The gRPC health listener and its address, when `GRPC_ADDR` is set.
     pub grpc: Option<(tokio::net::TcpListener, std::net::SocketAddr)>,
+}
+
+/// The server of `app` on `listener` with the connection limits and the shutdown deadline of
+/// `settings` (`HEADER_READ_TIMEOUT_MS`, `IDLE_TIMEOUT_MS`, `MAX_CONNECTIONS`,
+/// `SHUTDOWN_DEADLINE_MS`).
+pub fn server(settings: &Settings, listener: tokio::net::TcpListener, app: axum::Router) -> readiness_axum::Server {
+    readiness_axum::Server::new(listener, app)
+        .header_read_timeout(Duration::from_millis(settings.header_read_timeout_ms))
+        .idle_timeout(Duration::from_millis(settings.idle_timeout_ms))
+        .max_connections(settings.max_connections)
+        .shutdown_deadline(Duration::from_millis(settings.shutdown_deadline_ms))
 }
 
 /// Connects the database, binds `settings.addr`, and assembles readiness and the routes. A

@@ -71,10 +71,10 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         details_token,
         "example-service started"
     );
-    // The peer address keys the rate limiter.
-    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown.signal(readiness))
-        .await?;
+    // Header-read and idle timeouts, a connection cap, and a shutdown that cannot hang: the
+    // drain, then at most the deadline; a second SIGTERM exits at once. Each request carries its
+    // peer address, which keys the rate limiter.
+    example_service::server(&settings, listener, app).shutdown(shutdown, readiness).run().await?;
     tracing::info!("example-service stopped");
     Ok(())
 }
