@@ -135,8 +135,8 @@ impl Shutdown {
     }
 
     /// Waits for SIGTERM or Ctrl-C, makes readiness fail, waits the drain delay, and returns:
-    /// give it to `axum::serve(..).with_graceful_shutdown`, or let [`Server::shutdown`]
-    /// (crate::Server::shutdown) await it, which also bounds what follows the drain. A second
+    /// give it to `axum::serve(..).with_graceful_shutdown`, or let
+    /// [`Server::shutdown`](crate::Server::shutdown) await it, which also bounds what follows the drain. A second
     /// signal ends the drain at once.
     pub async fn signal(self, readiness: Readiness) {
         self.installed.store(true, Ordering::Release);
