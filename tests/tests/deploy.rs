@@ -56,8 +56,15 @@ fn the_probes_fit_the_defaults_and_the_routes() {
             Duration::from_secs(timeout) > readiness.deadline(),
             "{probe}: the report deadline must fit the timeout"
         );
-        if probe != "startupProbe" {
-            assert_eq!(field(&block, "periodSeconds"), 10, "{probe}");
+        match probe {
+            // Damping for shared dependencies: one failed probe is a blip, two in a row (10 s)
+            // take the replica out, within the 12 s drain.
+            "readinessProbe" => {
+                assert_eq!(field(&block, "periodSeconds"), 5, "{probe}");
+                assert_eq!(field(&block, "failureThreshold"), 2, "{probe}");
+            }
+            "livenessProbe" => assert_eq!(field(&block, "periodSeconds"), 10, "{probe}"),
+            _ => {}
         }
     }
     assert!(manifest.contains("prometheus.io/path: /readiness/metrics"));
