@@ -71,6 +71,8 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[doc(hidden)]
+pub mod __fuzz;
 mod attestation;
 mod metrics;
 pub mod probes;

@@ -25,7 +25,6 @@ pub(crate) enum Format {
     Html,
     Markdown,
     /// Prometheus text exposition 0.0.4.
-    /// Prometheus text exposition 0.0.4.
     Prometheus,
     /// OpenMetrics 1.0.0 text.
     OpenMetrics,
@@ -63,7 +62,7 @@ impl Format {
     }
 
     /// The media type as a 406 names it.
-    fn media_type(self) -> String {
+    pub(crate) fn media_type(self) -> String {
         let (kind, subtype, parameters) = self.media_range();
         let mut media_type = format!("{kind}/{subtype}");
         for (name, value) in parameters {
