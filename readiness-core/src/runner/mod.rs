@@ -136,7 +136,11 @@ impl Engine {
 
     /// A subscription to the statuses (see [`crate::subscription`]).
     pub(crate) fn subscribe(&self) -> crate::subscription::Subscription {
-        crate::subscription::Subscription::new(self.statuses.subscribe())
+        // Nothing is published while nobody watches: subscribe first, so that a change from now
+        // on is published to this receiver, then bring the value up to date.
+        let receiver = self.statuses.subscribe();
+        self.refresh_statuses();
+        crate::subscription::Subscription::new(receiver)
     }
 
     /// See [`crate::Readiness::version`].

@@ -52,7 +52,19 @@ impl Engine {
 
     /// Publishes the current statuses to subscribers when they changed. The computation runs
     /// under the channel's lock, so concurrent publishers leave the last state published.
+    ///
+    /// Without a subscriber it does nothing: recomputing every check's status on each change
+    /// made the first report of 10,000 checks quadratic (about a second). [`Engine::subscribe`]
+    /// brings the value up to date for a new subscriber.
     pub(super) fn publish_statuses(&self) {
+        if self.statuses.receiver_count() == 0 {
+            return;
+        }
+        self.refresh_statuses();
+    }
+
+    /// Recomputes the published statuses, whoever watches.
+    pub(super) fn refresh_statuses(&self) {
         self.statuses.send_if_modified(|published| {
             let current = self.current_statuses();
             let changed = *published != current;
