@@ -178,9 +178,13 @@ pub struct OperatorAttestation {
 }
 
 impl OperatorAttestation {
-    /// The first instant at which the record no longer holds (midnight UTC after the last day).
+    /// The first instant at which the record no longer holds (midnight UTC after the last day);
+    /// the last instant `time` represents (the end of year 9999) when the validity reaches past it.
     pub fn expires_at(&self) -> OffsetDateTime {
-        self.on.midnight().assume_utc() + self.valid_for
+        time::Duration::try_from(self.valid_for)
+            .ok()
+            .and_then(|valid_for| self.on.midnight().assume_utc().checked_add(valid_for))
+            .unwrap_or(time::PrimitiveDateTime::MAX.assume_utc())
     }
 
     /// Whether the record still holds at `now`.

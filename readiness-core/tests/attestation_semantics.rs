@@ -168,6 +168,32 @@ fn validity_is_capped_at_400_days_unless_configured() {
     assert!(configured.is_ok());
 }
 
+/// Found by the `attestation_expiry` fuzz target: a validity that reaches past the last instant
+/// `time` represents (year 9999) made `expires_at`, and so every report, panic. Such a record
+/// holds until that last instant.
+#[tokio::test]
+async fn a_validity_past_the_end_of_time_holds_and_never_panics() {
+    let today = OffsetDateTime::now_utc().date();
+    let valid_for = readiness_core::attestation::parse_duration("1000000years").unwrap();
+    let readiness = testing::builder()
+        .max_attestation_validity(Duration::MAX)
+        .attest(record("testing.qa.security", today, valid_for))
+        .build()
+        .unwrap();
+    let report = readiness.checklist().await;
+    assert_eq!(report.control("testing.qa.security").unwrap().attestation, AttestationState::Attested);
+
+    let last = time::PrimitiveDateTime::MAX.assume_utc();
+    for (on, valid_for) in [(today, Duration::MAX), (time::Date::MAX, days(1)), (time::Date::MIN, Duration::MAX)] {
+        let far = record("testing.qa.security", on, valid_for);
+        assert_eq!(far.expires_at(), last, "{far:?}");
+        assert!(far.is_valid_at(OffsetDateTime::now_utc()));
+    }
+    // Within range, nothing changes: the first instant after the last day.
+    let near = record("testing.qa.security", time::Date::MAX, Duration::ZERO);
+    assert_eq!(near.expires_at(), time::Date::MAX.midnight().assume_utc());
+}
+
 #[tokio::test]
 async fn startup_is_never_completed_from_a_partial_selection() {
     let readiness = testing::builder()
