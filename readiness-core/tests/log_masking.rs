@@ -40,6 +40,24 @@ fn the_corpus_is_masked_exactly() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// Found by the `mask_bytes` fuzz target: an unquoted value ends at a closing bracket, so a
+/// value masked already (`credentials: [REDACTED]`) was masked again up to the marker's own `]`
+/// and grew a bracket each time (`[REDACTED]]`). Masking what is masked changes nothing: a line
+/// goes through the masker more than once (a check output masked, then logged through the layer).
+#[test]
+fn masking_a_masked_line_changes_nothing() {
+    let lines = CORPUS
+        .lines()
+        .filter_map(|line| line.strip_prefix("MASK ").or_else(|| line.strip_prefix("KEEP ")))
+        .map(|line| line.replace("\\n", "\n").replace(['⟦', '⟧'], ""));
+    let extra = ["credentials: user:pa55", "password=a b user=x", "token=[REDACTED] next", "api_key=x] y"];
+    for line in lines.chain(extra.map(str::to_owned)) {
+        let once = mask_line(&line).into_owned();
+        assert_eq!(mask_line(&once), once, "{line:?}");
+    }
+    assert_eq!(mask_line("credentials: user:pa55"), "credentials: [REDACTED]");
+}
+
 #[test]
 fn registered_secrets_are_masked_wherever_they_appear() {
     readiness_core::masking::register_secret("plain-registered-value-42");

@@ -342,7 +342,7 @@ pub(super) fn separator_after(text: &[u8], name_end: usize) -> Option<usize> {
 /// The value after the separator at `separator` of a field masked as `how`. An unquoted value
 /// runs until the next `key=`/`key:` field, a closing quote or bracket, a colour code or the end
 /// of the line, so `password=correct horse battery` is masked whole; `true`, `false`, `None`
-/// and `null` are no secret and stay.
+/// and `null` are no secret and stay, nor is a value that is the marker already.
 pub(super) fn value_after(text: &[u8], separator: usize, how: Sensitive) -> Option<Range<usize>> {
     let at = skip_blanks(text, separator + 1);
     if let Some(&quote @ (b'"' | b'\'')) = text.get(at) {
@@ -377,6 +377,11 @@ pub(super) fn value_after(text: &[u8], separator: usize, how: Sensitive) -> Opti
         {
             start = after;
         }
+    }
+    // A value masked already: masked again it would end at the marker's own `]` and grow a
+    // bracket each time (`[REDACTED]]`).
+    if text[start..].starts_with(super::MARKER.as_bytes()) {
+        return None;
     }
     let end = bare_value_end(text, start, how != Sensitive::Value);
     let value = &text[start..end];
