@@ -185,3 +185,19 @@ fn what_is_no_secret_is_not_lost() {
     // A value that is only spelled like a boolean, quoted, is still a secret.
     assert_eq!(mask_line(r#"password="false""#), format!("password=\"{MARKER}\""));
 }
+
+/// Found by the `sensitive_field` fuzz target: the search reports matches that do not overlap,
+/// so the anchor `AKIA` hid the stem `Auth` starting at its last byte, and the name was never
+/// judged.
+#[test]
+fn a_sensitive_name_overlapping_a_pattern_anchor_is_still_judged() {
+    for line in [
+        "Proxy-AAKIAuthorization: Some(\"v4lue-of-fuzz\")",
+        "AKIAuthorization=v4lue-of-fuzz",
+        "xASIAuth_token=\"v4lue-of-fuzz\"",
+        "eyJwt=v4lue-of-fuzz",
+    ] {
+        let masked = readiness_core::masking::mask_line(line);
+        assert!(!masked.contains("v4lue-of-fuzz"), "{line} → {masked}");
+    }
+}

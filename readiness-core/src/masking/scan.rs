@@ -41,6 +41,34 @@ enum Searcher {
 struct Scanner {
     searcher: Searcher,
     triggers: Vec<Trigger>,
+    literals: Vec<String>,
+    /// For each literal, the other literals that can start inside it: `(offset, literal)`.
+    /// The search reports matches that do not overlap, so in `AKIAuthorization` the anchor
+    /// `AKIA` hides the stem `Auth` that starts at its last byte, and a sensitive name went
+    /// unjudged (found by the `sensitive_field` fuzz target). Each such hidden start is
+    /// checked directly after its literal matched: a comparison, not a second search.
+    overlaps: Vec<Vec<(usize, usize)>>,
+}
+
+/// Where other literals can begin inside each literal (see [`Scanner::overlaps`]).
+fn overlaps_of(literals: &[String]) -> Vec<Vec<(usize, usize)>> {
+    literals
+        .iter()
+        .map(|outer| {
+            let outer = outer.as_bytes();
+            let mut found = Vec::new();
+            for offset in 1..outer.len() {
+                let tail = &outer[offset..];
+                for (index, inner) in literals.iter().enumerate() {
+                    let inner = inner.as_bytes();
+                    if inner.starts_with(tail) || tail.starts_with(inner) {
+                        found.push((offset, index));
+                    }
+                }
+            }
+            found
+        })
+        .collect()
 }
 
 static SCANNER: LazyLock<Scanner> = LazyLock::new(|| {
@@ -69,20 +97,31 @@ static SCANNER: LazyLock<Scanner> = LazyLock::new(|| {
                 .expect("the masking triggers are valid literals"),
         ),
     };
-    Scanner { searcher, triggers }
+    let overlaps = overlaps_of(&literals);
+    Scanner { searcher, triggers, literals, overlaps }
 });
 
 impl Scanner {
     fn for_each_hit(&self, text: &[u8], mut hit: impl FnMut(Trigger, Range<usize>)) {
+        let mut found_at = |literal: usize, range: Range<usize>| {
+            let start = range.start;
+            hit(self.triggers[literal], range);
+            for &(offset, inner) in &self.overlaps[literal] {
+                let inner_text = self.literals[inner].as_bytes();
+                if text[start + offset..].starts_with(inner_text) {
+                    hit(self.triggers[inner], start + offset..start + offset + inner_text.len());
+                }
+            }
+        };
         match &self.searcher {
             Searcher::Packed(searcher) => {
                 for found in searcher.find_iter(text) {
-                    hit(self.triggers[found.pattern().as_usize()], found.range());
+                    found_at(found.pattern().as_usize(), found.range());
                 }
             }
             Searcher::Automaton(automaton) => {
                 for found in automaton.find_iter(text) {
-                    hit(self.triggers[found.pattern().as_usize()], found.range());
+                    found_at(found.pattern().as_usize(), found.range());
                 }
             }
         }
