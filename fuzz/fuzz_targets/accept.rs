@@ -11,9 +11,6 @@ fuzz_target!(|input: (u8, &[u8])| {
     let (offered, accept) = input;
     match __fuzz::negotiate(accept, offered) {
         Ok(media_type) => {
-            let all = __fuzz::negotiate(b"*/*", 0xff).expect("*/* accepts the first format");
-            assert!(!media_type.is_empty() && !all.is_empty());
-            // The chosen type was acceptable: refusing exactly it leaves another or a 406.
             if let Ok(text) = std::str::from_utf8(accept)
                 && !text.contains(',')
                 && text.contains("q=0")

@@ -320,15 +320,22 @@ impl AsyncRead for Watched {
     }
 }
 
-impl AsyncWrite for Watched {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, bytes: &[u8]) -> Poll<io::Result<usize>> {
-        let result = Pin::new(&mut self.inner).poll_write(cx, bytes);
+impl Watched {
+    /// A response byte written while idle (the end of a response) restarts the idle time.
+    fn wrote(&self, result: Poll<io::Result<usize>>) -> Poll<io::Result<usize>> {
         if matches!(result, Poll::Ready(Ok(written)) if written > 0)
             && self.activity.phase.load(Ordering::Acquire) == IDLE
         {
             self.activity.mark(IDLE);
         }
         result
+    }
+}
+
+impl AsyncWrite for Watched {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, bytes: &[u8]) -> Poll<io::Result<usize>> {
+        let result = Pin::new(&mut self.inner).poll_write(cx, bytes);
+        self.wrote(result)
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -345,12 +352,7 @@ impl AsyncWrite for Watched {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let result = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
-        if matches!(result, Poll::Ready(Ok(written)) if written > 0)
-            && self.activity.phase.load(Ordering::Acquire) == IDLE
-        {
-            self.activity.mark(IDLE);
-        }
-        result
+        self.wrote(result)
     }
 
     fn is_write_vectored(&self) -> bool {

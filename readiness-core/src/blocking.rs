@@ -94,13 +94,7 @@ where
             match task.await {
                 Ok(outcome) => outcome,
                 Err(error) if error.is_panic() => {
-                    let panic = error.into_panic();
-                    let message = panic
-                        .downcast_ref::<&str>()
-                        .map(|text| (*text).to_owned())
-                        .or_else(|| panic.downcast_ref::<String>().cloned())
-                        .unwrap_or_else(|| "a non-string payload".to_owned());
-                    Outcome::fail(format!("panicked: {message}"))
+                    Outcome::fail(format!("panicked: {}", crate::runner::panic_message(error.into_panic().as_ref())))
                 }
                 Err(error) => Outcome::fail(format!("the check's blocking task failed: {error}")),
             }

@@ -110,7 +110,7 @@ impl Engine {
                 .catch_unwind()
                 .await;
             let (outcome, duration) = ran.unwrap_or_else(|panic| {
-                let message = super::run::panic_message(panic.as_ref());
+                let message = super::panic_message(panic.as_ref());
                 (Outcome::fail(format!("the runner panicked around this check: {message}")), started.elapsed())
             });
             engine.record(&running, outcome, duration);

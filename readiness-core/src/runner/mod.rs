@@ -14,6 +14,8 @@ mod aggregate;
 mod cache;
 mod control_set;
 mod run;
+
+pub(crate) use run::panic_message;
 mod schedule;
 mod statuses;
 

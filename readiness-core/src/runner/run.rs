@@ -158,7 +158,7 @@ fn bound_value(value: serde_json::Value, limit: usize) -> serde_json::Value {
     serde_json::Value::String(masking::bound(text, limit).into_owned())
 }
 
-pub(super) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
     if let Some(text) = panic.downcast_ref::<&str>() {
         (*text).to_owned()
     } else if let Some(text) = panic.downcast_ref::<String>() {
