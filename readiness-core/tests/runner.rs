@@ -357,3 +357,54 @@ async fn the_version_and_is_cached_tell_when_a_rendered_report_can_be_reused() {
     readiness.begin_shutdown();
     assert_ne!(readiness.version(), settled, "shutdown changes what readiness says");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_run_goes_on_after_the_report_that_started_it_gives_up_at_its_deadline() {
+    let runs = Arc::new(AtomicUsize::new(0));
+    let spec = CheckSpec::new("db:slow").critical().timeout(Duration::from_secs(10)).ttl(Duration::from_secs(60));
+    let readiness =
+        counting(builder().deadline(Duration::from_millis(500)), spec, &runs, Duration::from_secs(2)).build().unwrap();
+    let first = readiness.readiness().await;
+    assert_eq!(first.check("db:slow").unwrap().freshness, Freshness::DeadlineExceeded);
+    // Nobody polls the readiness meanwhile: the run must finish in its own task.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let second = readiness.readiness().await;
+    let check = second.check("db:slow").unwrap();
+    assert_eq!((check.freshness, check.status), (Freshness::Cached, Status::Pass));
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_run_goes_on_when_the_report_that_started_it_is_dropped() {
+    let runs = Arc::new(AtomicUsize::new(0));
+    let spec = CheckSpec::new("db:slow").critical().ttl(Duration::from_secs(60));
+    let readiness = counting(builder(), spec, &runs, Duration::from_millis(200)).build().unwrap();
+    // A client hanging up: the report's future is dropped after its first poll.
+    assert!(tokio::time::timeout(Duration::from_millis(10), readiness.readiness()).await.is_err());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let report = readiness.readiness().await;
+    let check = report.check("db:slow").unwrap();
+    assert_eq!((check.freshness, check.status), (Freshness::Cached, Status::Pass));
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn checks_that_finish_at_once_are_fresh_in_the_report_that_ran_them() {
+    let mut b = builder();
+    // More than one batch of runs polled in the report's own task.
+    for index in 0..100 {
+        let status = if index == 77 { Outcome::fail("down") } else { Outcome::pass() };
+        b = b.check_fn(CheckSpec::new(format!("dep:{index}")).critical().ttl(Duration::from_nanos(1)), move |_| {
+            let status = status.clone();
+            async move { status }
+        });
+    }
+    let readiness = b.build().unwrap();
+    for _ in 0..2 {
+        let report = readiness.readiness().await;
+        assert!(report.checks.iter().all(|check| check.freshness == Freshness::Fresh));
+        assert_eq!(report.status, Status::Fail);
+        assert_eq!(report.checks.iter().filter(|check| check.status == Status::Fail).count(), 1);
+        assert_eq!(report.check("dep:77").unwrap().outcome.output.as_deref(), Some("down"));
+    }
+}

@@ -4,10 +4,10 @@
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::Poll;
 use std::time::Duration;
 
 use futures_util::FutureExt;
-use futures_util::future::Shared;
 use time::OffsetDateTime;
 use tokio::time::Instant;
 
@@ -17,9 +17,6 @@ use crate::check::{BoxFuture, Check, CheckKind};
 use crate::outcome::{Outcome, Status};
 use crate::report::{CheckResult, Freshness, Selection, StatusChange};
 use crate::spec::CheckSpec;
-
-/// A run in flight, which every waiting report shares.
-pub(super) type Inflight = Shared<BoxFuture<'static, ()>>;
 
 pub(super) struct Completed {
     pub(super) outcome: Outcome,
@@ -35,7 +32,11 @@ pub(super) struct Slot {
     consecutive_failures: u32,
     consecutive_successes: u32,
     pub(super) ever_passed: bool,
-    pub(super) inflight: Option<Inflight>,
+    /// The number of the run in flight, if one is: reports arriving meanwhile wait for it to
+    /// record (single-flight) instead of starting their own.
+    pub(super) inflight: Option<u64>,
+    /// How many runs were started: numbers them.
+    runs: u64,
 }
 
 /// One check of the plan, with its resolved settings and its slot.
@@ -46,6 +47,8 @@ pub(super) struct Entry {
     pub(super) timeout: Duration,
     pub(super) ttl: Duration,
     pub(super) slot: Mutex<Slot>,
+    /// Woken whenever a run of this check records or is abandoned.
+    pub(super) recorded: tokio::sync::Notify,
 }
 
 impl Entry {
@@ -78,6 +81,9 @@ impl Entry {
     }
 }
 
+/// A run of a check not yet started: see [`Engine::start_run`].
+pub(super) type Run = BoxFuture<'static, ()>;
+
 /// Clears the slot's run in flight when dropped while armed: see [`Engine::start_run`].
 struct ClearInflight {
     entry: Arc<Entry>,
@@ -88,44 +94,80 @@ impl Drop for ClearInflight {
     fn drop(&mut self) {
         if self.armed {
             self.entry.slot().inflight = None;
+            self.entry.recorded.notify_waiters();
         }
     }
 }
 
 impl Engine {
-    /// Starts a run of `entry` and records it in the slot as the one in flight.
-    pub(super) fn start_run(self: &Arc<Self>, entry: &Arc<Entry>, slot: &mut Slot) -> Inflight {
+    /// Records in the slot a new run of `entry` as the one in flight, and returns the run for
+    /// the caller to drive, with its number for [`Engine::wait_recorded`].
+    ///
+    /// The run is not spawned here: [`Engine::drive_once`] polls it once in the caller's task
+    /// and spawns it only when it does not finish at once. A check answered from memory (most
+    /// built-ins that read configuration) then costs no task, no cross-thread wake-up and no
+    /// timer, which is what lets 10,000 of them answer in a few milliseconds; a check that waits
+    /// on I/O gets its own task, so that a report giving up at its deadline, or dropped by a
+    /// client hanging up, does not cancel it: the result still lands in the cache.
+    pub(super) fn start_run(self: &Arc<Self>, entry: &Arc<Entry>, slot: &mut Slot) -> (Run, u64) {
+        slot.runs += 1;
+        let id = slot.runs;
+        slot.inflight = Some(id);
         let engine = Arc::clone(self);
         let running = Arc::clone(entry);
-        // Spawned, so that a report giving up at its deadline does not cancel the run: the
-        // result still lands in the cache for the next report.
-        let handle = tokio::spawn(async move {
-            // Whatever ends this task (a panic around the check body, in a tracing layer, in the
-            // masking; the runtime shutting down), the slot must not keep a run in flight that
-            // will never record: every later report would join it and the check would never
-            // run again.
-            let mut clear = ClearInflight { entry: Arc::clone(&running), armed: true };
-            let started = Instant::now();
+        // Made outside the run's body, so that dropping a run never polled clears the slot too.
+        // Whatever ends the run (a panic around the check body, in a tracing layer, in the
+        // masking; the runtime shutting down), the slot must not keep a run in flight that will
+        // never record: every later report would join it and the check would never run again.
+        let clear = ClearInflight { entry: Arc::clone(entry), armed: true };
+        let run = async move {
+            // The whole guard moves in (a closure would capture only the field it assigns).
+            let mut clear = clear;
             let ran = AssertUnwindSafe(engine.run_once(&running.name, running.check.as_ref(), running.timeout))
                 .catch_unwind()
                 .await;
-            let (outcome, duration) = ran.unwrap_or_else(|panic| {
+            let (outcome, duration, finished) = ran.unwrap_or_else(|panic| {
                 let message = super::panic_message(panic.as_ref());
-                (Outcome::fail(format!("the runner panicked around this check: {message}")), started.elapsed())
+                // How long it ran is unknown: the panic took the start with it (reading the
+                // clock up front for this rare case would cost every run).
+                let outcome = Outcome::fail(format!("the runner panicked around this check: {message}"));
+                (outcome, Duration::ZERO, Instant::now())
             });
-            engine.record(&running, outcome, duration);
+            engine.record(&running, outcome, duration, finished);
             // Recorded: the slot is clear, and may already hold the next run, which is not ours
             // to clear.
             clear.armed = false;
-        });
-        let done: BoxFuture<'static, ()> = Box::pin(handle.map(drop));
-        let shared = done.shared();
-        slot.inflight = Some(shared.clone());
-        shared
+        };
+        (Box::pin(run), id)
+    }
+
+    /// Polls `run` once in the caller's task: `true` when it finished (and recorded); otherwise
+    /// it is spawned to finish on its own, and the caller may [`Engine::wait_recorded`].
+    pub(super) async fn drive_once(run: Run) -> bool {
+        let mut run = run;
+        let done = std::future::poll_fn(|cx| Poll::Ready(run.as_mut().poll(cx).is_ready())).await;
+        if !done {
+            drop(tokio::spawn(run));
+        }
+        done
+    }
+
+    /// Waits until the run `id` of `entry` has recorded (or was abandoned).
+    pub(super) async fn wait_recorded(entry: &Entry, id: u64) {
+        loop {
+            let recorded = entry.recorded.notified();
+            let mut recorded = std::pin::pin!(recorded);
+            // Registered before looking, so a record between the look and the wait still wakes.
+            recorded.as_mut().enable();
+            if entry.slot().inflight != Some(id) {
+                return;
+            }
+            recorded.await;
+        }
     }
 
     /// Records a run's outcome, applies flap damping, and tells the listeners of a change.
-    pub(super) fn record(&self, entry: &Entry, outcome: Outcome, duration: Duration) {
+    pub(super) fn record(&self, entry: &Entry, outcome: Outcome, duration: Duration, finished: Instant) {
         let change = {
             let mut slot = entry.slot();
             slot.inflight = None;
@@ -158,7 +200,7 @@ impl Engine {
             slot.reported = Some(current);
             slot.ever_passed |= current != Status::Fail;
             let output = outcome.output.clone();
-            slot.last = Some(Completed { outcome, at: Instant::now(), time: OffsetDateTime::now_utc(), duration });
+            slot.last = Some(Completed { outcome, at: finished, time: OffsetDateTime::now_utc(), duration });
             (previous != Some(current)).then(|| StatusChange {
                 check: entry.name.to_string(),
                 previous,
@@ -166,6 +208,7 @@ impl Engine {
                 output,
             })
         };
+        entry.recorded.notify_waiters();
         if change.is_some() {
             self.publish_statuses();
         }
@@ -179,31 +222,23 @@ impl Engine {
         }
     }
 
-    /// The check's result for a report: cached, joined to a run in flight, or run now; a run
-    /// still going at `deadline` counts as failed for this report and goes on in the background.
-    pub(super) async fn result_for(self: &Arc<Self>, entry: &Arc<Entry>, deadline: Instant, run: bool) -> CheckResult {
-        let waiting = {
-            let mut slot = entry.slot();
-            let fresh = slot.last.as_ref().is_some_and(|last| last.at.elapsed() < entry.ttl);
-            if !run || entry.is_background() || fresh {
-                None
-            } else if let Some(inflight) = &slot.inflight {
-                Some(inflight.clone())
-            } else {
-                Some(self.start_run(entry, &mut slot))
-            }
-        };
-        let freshness = match waiting {
-            None => Freshness::Cached,
-            Some(inflight) => match tokio::time::timeout_at(deadline, inflight).await {
-                Ok(()) => Freshness::Fresh,
-                Err(_) => Freshness::DeadlineExceeded,
-            },
-        };
-        self.snapshot(entry, freshness)
+    /// What a report must wait for before taking `entry`'s result: nothing (`None`: cached, a
+    /// background check, or `run == false`), the run already in flight, or a run it starts now
+    /// and drives (see [`Engine::drive_once`]).
+    pub(super) fn claim(self: &Arc<Self>, entry: &Arc<Entry>, run: bool) -> Option<(u64, Option<Run>)> {
+        let mut slot = entry.slot();
+        let fresh = slot.last.as_ref().is_some_and(|last| last.at.elapsed() < entry.ttl);
+        if !run || entry.is_background() || fresh {
+            None
+        } else if let Some(id) = slot.inflight {
+            Some((id, None))
+        } else {
+            let (run, id) = self.start_run(entry, &mut slot);
+            Some((id, Some(run)))
+        }
     }
 
-    fn snapshot(&self, entry: &Entry, freshness: Freshness) -> CheckResult {
+    pub(super) fn snapshot(&self, entry: &Entry, freshness: Freshness) -> CheckResult {
         let slot = entry.slot();
         let (status, outcome, time, duration, freshness) = match (&slot.last, slot.reported, freshness) {
             (_, _, Freshness::DeadlineExceeded) => {
@@ -216,7 +251,9 @@ impl Engine {
             _ => (Status::Fail, Outcome::fail("not yet checked"), None, Duration::ZERO, Freshness::NotYetChecked),
         };
         CheckResult {
-            name: entry.name.to_string(),
+            // Not `to_string()`, which goes through `Display` and its padding logic: this runs
+            // once per check per report.
+            name: String::from(&*entry.name),
             component: entry.spec.component().to_owned(),
             component_type: entry.spec.component_type.clone().unwrap_or_else(|| "component".to_owned()),
             kinds: entry.spec.kinds(),

@@ -89,6 +89,7 @@ impl Engine {
                     spec,
                     check,
                     slot: Mutex::default(),
+                    recorded: tokio::sync::Notify::new(),
                 })
             })
             .collect();

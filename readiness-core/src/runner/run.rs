@@ -18,14 +18,28 @@ use crate::masking;
 use crate::outcome::Outcome;
 
 impl Engine {
-    /// Runs `check` once: its outcome, masked and bounded, and how long it took.
-    pub(super) async fn run_once(&self, name: &Arc<str>, check: &dyn Check, timeout: Duration) -> (Outcome, Duration) {
-        let span = tracing::info_span!(
-            "readiness.check",
-            check = %name,
-            status = tracing::field::Empty,
-            duration_ms = tracing::field::Empty,
-        );
+    /// Runs `check` once: its outcome, masked and bounded, how long it took and when it ended.
+    pub(super) async fn run_once(
+        &self,
+        name: &Arc<str>,
+        check: &dyn Check,
+        timeout: Duration,
+    ) -> (Outcome, Duration, Instant) {
+        // Only when a subscriber may want it: otherwise `tracing`'s `log` fallback (a feature a
+        // dependency may turn on) still costs on every enter, exit and record, a third of a
+        // no-op check's run.
+        let span = if tracing::Level::INFO <= tracing::level_filters::STATIC_MAX_LEVEL
+            && tracing::Level::INFO <= tracing::level_filters::LevelFilter::current()
+        {
+            tracing::info_span!(
+                "readiness.check",
+                check = %name,
+                status = tracing::field::Empty,
+                duration_ms = tracing::field::Empty,
+            )
+        } else {
+            tracing::Span::none()
+        };
         let outcome = async {
             // The semaphore is never closed, so acquiring only waits.
             let _permit = self.permits.acquire().await;
@@ -33,26 +47,38 @@ impl Engine {
             let context = CheckContext::new(Arc::clone(name), Arc::clone(&self.state));
             // The check may panic while making its future or while it runs: catch both.
             let run = AssertUnwindSafe(async { check.run(context).await }).catch_unwind();
-            let outcome = match tokio::time::timeout(timeout, run).await {
+            // `timeout_at` from the instant already read: `timeout` would read the clock again.
+            let outcome = match tokio::time::timeout_at(started + timeout, run).await {
                 Ok(Ok(outcome)) => outcome,
                 Ok(Err(panic)) => Outcome::fail(format!("panicked: {}", panic_message(panic.as_ref()))),
                 Err(_) => Outcome::fail(format!("timed out after {}", format_duration(timeout))),
             };
-            (outcome, started.elapsed())
+            let finished = Instant::now();
+            (outcome, finished - started, finished)
         }
         .instrument(span.clone())
         .await;
-        let (outcome, duration) = outcome;
+        let (outcome, duration, finished) = outcome;
         let outcome = self.sanitize(outcome);
-        span.record("status", outcome.status.as_str());
-        span.record("duration_ms", duration.as_secs_f64() * 1000.0);
-        (outcome, duration)
+        if !span.is_none() {
+            span.record("status", outcome.status.as_str());
+            span.record("duration_ms", duration.as_secs_f64() * 1000.0);
+        }
+        (outcome, duration, finished)
     }
 
     /// Masks registered secrets and bounds the size of everything a check wrote: each text to
     /// `max_output_bytes`, the observed value (masked throughout, whatever its shape) to
     /// `max_output_bytes` of JSON, the evidence to [`MAX_EVIDENCE_ENTRIES`].
     fn sanitize(&self, mut outcome: Outcome) -> Outcome {
+        // Most passing checks write nothing: skip rebuilding an empty outcome.
+        let wrote = outcome.output.is_some()
+            || outcome.observed_unit.is_some()
+            || outcome.observed_value.is_some()
+            || !outcome.evidence.is_empty();
+        if !wrote {
+            return outcome;
+        }
         let limit = self.settings.max_output_bytes;
         let clean = |text: &str| masking::bound(&masking::mask(text), limit).into_owned();
         outcome.output = outcome.output.as_deref().map(clean);

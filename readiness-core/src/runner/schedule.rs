@@ -27,12 +27,16 @@ impl Engine {
                     let running = {
                         let Some(engine) = weak.upgrade() else { break };
                         let mut slot = entry.slot();
-                        match &slot.inflight {
-                            Some(inflight) => inflight.clone(),
-                            None => engine.start_run(&entry, &mut slot),
+                        match slot.inflight {
+                            Some(id) => Err(id),
+                            None => Ok(engine.start_run(&entry, &mut slot).0),
                         }
                     };
-                    running.await;
+                    match running {
+                        // This task is the check's own: the run needs no other.
+                        Ok(run) => run.await,
+                        Err(id) => Engine::wait_recorded(&entry, id).await,
+                    }
                     tokio::time::sleep(interval + jitter(jitter_cap)).await;
                 }
             });
