@@ -2,7 +2,7 @@
 //! one run in flight), flap damping, and status-change notification.
 
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::Poll;
 use std::time::Duration;
@@ -49,6 +49,11 @@ pub(super) struct Entry {
     pub(super) slot: Mutex<Slot>,
     /// Woken whenever a run of this check records or is abandoned.
     pub(super) recorded: tokio::sync::Notify,
+    /// Until when (nanoseconds after [`Engine::epoch`]) the last result is fresh, with no run in
+    /// flight; 0 when not. Written under the slot's lock, read without it: asking whether a
+    /// report would be served from the cache, on every probe, costs one clock read and a load
+    /// per check instead of a lock and a clock read per check.
+    pub(super) fresh_until: AtomicU64,
 }
 
 impl Entry {
@@ -72,12 +77,10 @@ impl Entry {
         !excluded && kind_matches
     }
 
-    /// Whether a report would use the last result as it is, waiting for nothing.
-    fn is_cached(&self) -> bool {
-        self.is_background() || {
-            let slot = self.slot();
-            slot.inflight.is_none() && slot.last.as_ref().is_some_and(|last| last.at.elapsed() < self.ttl)
-        }
+    /// Whether a report at `now` (nanoseconds after the epoch) would use the last result as it
+    /// is, waiting for nothing.
+    fn is_cached(&self, now: u64) -> bool {
+        self.is_background() || now < self.fresh_until.load(Ordering::Acquire)
     }
 }
 
@@ -113,6 +116,7 @@ impl Engine {
         slot.runs += 1;
         let id = slot.runs;
         slot.inflight = Some(id);
+        entry.fresh_until.store(0, Ordering::Release);
         let engine = Arc::clone(self);
         let running = Arc::clone(entry);
         // Made outside the run's body, so that dropping a run never polled clears the slot too.
@@ -201,6 +205,9 @@ impl Engine {
             slot.ever_passed |= current != Status::Fail;
             let output = outcome.output.clone();
             slot.last = Some(Completed { outcome, at: finished, time: OffsetDateTime::now_utc(), duration });
+            // At least 1: 0 means "not fresh".
+            let until = finished.checked_add(entry.ttl).map_or(u64::MAX, |until| self.nanos_since_epoch(until));
+            entry.fresh_until.store(until.max(1), Ordering::Release);
             (previous != Some(current)).then(|| StatusChange {
                 check: entry.name.to_string(),
                 previous,
@@ -272,9 +279,18 @@ impl Engine {
         if selection.kind == Some(CheckKind::Startup) && self.startup_complete.load(Ordering::Acquire) {
             return true;
         }
+        let now = self.nanos_since_epoch(Instant::now());
         match &selection.only {
-            Some(name) => self.by_name.get(name.as_str()).is_none_or(|index| self.entries[*index].is_cached()),
-            None => self.entries.iter().filter(|entry| entry.is_selected_by(selection)).all(|entry| entry.is_cached()),
+            Some(name) => self.by_name.get(name.as_str()).is_none_or(|index| self.entries[*index].is_cached(now)),
+            None => {
+                self.entries.iter().filter(|entry| entry.is_selected_by(selection)).all(|entry| entry.is_cached(now))
+            }
         }
+    }
+
+    /// `instant` as nanoseconds after the engine's epoch (saturating: a TTL of years is fresh
+    /// for ever).
+    fn nanos_since_epoch(&self, instant: Instant) -> u64 {
+        u64::try_from(instant.saturating_duration_since(self.epoch).as_nanos()).unwrap_or(u64::MAX)
     }
 }

@@ -63,6 +63,8 @@ pub(crate) struct Engine {
     /// Bumped whenever anything a report shows may have changed: a check result, shutdown,
     /// startup completing. Lets callers reuse what they rendered from an earlier report.
     version: AtomicU64,
+    /// What [`cache::Entry::fresh_until`] counts from.
+    epoch: tokio::time::Instant,
 }
 
 impl Engine {
@@ -90,6 +92,7 @@ impl Engine {
                     check,
                     slot: Mutex::default(),
                     recorded: tokio::sync::Notify::new(),
+                    fresh_until: AtomicU64::new(0),
                 })
             })
             .collect();
@@ -132,6 +135,7 @@ impl Engine {
             background_started: AtomicBool::new(false),
             startup_complete: AtomicBool::new(false),
             version: AtomicU64::new(0),
+            epoch: tokio::time::Instant::now(),
         };
         engine.statuses.send_replace(engine.current_statuses());
         engine
