@@ -408,3 +408,58 @@ async fn checks_that_finish_at_once_are_fresh_in_the_report_that_ran_them() {
         assert_eq!(report.check("dep:77").unwrap().outcome.output.as_deref(), Some("down"));
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_check_that_finishes_at_once_runs_in_the_reports_task_from_its_second_run() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let record = Arc::clone(&seen);
+    let readiness = builder()
+        .check_fn(CheckSpec::new("config:flags").ttl(Duration::from_nanos(1)), move |_| {
+            record.lock().unwrap().push(tokio::task::try_id());
+            async { Outcome::pass() }
+        })
+        .build()
+        .unwrap();
+    let reporter = tokio::spawn(async move {
+        let own = tokio::task::try_id();
+        for _ in 0..3 {
+            assert_eq!(readiness.readiness().await.status, Status::Pass);
+        }
+        own
+    });
+    let own = reporter.await.unwrap();
+    let seen = seen.lock().unwrap().clone();
+    // The first run is spawned (nothing is known of the check yet); the next ones, having
+    // finished at their first poll, run in the report's own task.
+    assert_eq!(seen.len(), 3);
+    assert_ne!(seen[0], own);
+    assert_eq!(&seen[1..], &[own, own]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_check_that_waits_keeps_its_own_task() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let record = Arc::clone(&seen);
+    let readiness = builder()
+        .check_fn(CheckSpec::new("db:ping").ttl(Duration::from_nanos(1)), move |_| {
+            let record = Arc::clone(&record);
+            async move {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+                record.lock().unwrap().push(tokio::task::try_id());
+                Outcome::pass()
+            }
+        })
+        .build()
+        .unwrap();
+    let reporter = tokio::spawn(async move {
+        let own = tokio::task::try_id();
+        for _ in 0..3 {
+            assert_eq!(readiness.readiness().await.status, Status::Pass);
+        }
+        own
+    });
+    let own = reporter.await.unwrap();
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 3);
+    assert!(seen.iter().all(|task| *task != own), "{seen:?} vs {own:?}");
+}

@@ -111,7 +111,7 @@ impl Engine {
                 if inline % INLINE_BATCH == 0 {
                     tokio::task::yield_now().await;
                 }
-                if Engine::drive_once(started).await {
+                if Engine::drive(entry, started).await {
                     freshness[index] = Freshness::Fresh;
                     continue;
                 }

@@ -2,7 +2,7 @@
 //! one run in flight), flap damping, and status-change notification.
 
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::Poll;
 use std::time::Duration;
@@ -54,6 +54,8 @@ pub(super) struct Entry {
     /// report would be served from the cache, on every probe, costs one clock read and a load
     /// per check instead of a lock and a clock read per check.
     pub(super) fresh_until: AtomicU64,
+    /// Whether the last run finished at its first poll: see [`Engine::drive`].
+    pub(super) finishes_at_once: AtomicBool,
 }
 
 impl Entry {
@@ -106,8 +108,7 @@ impl Engine {
     /// Records in the slot a new run of `entry` as the one in flight, and returns the run for
     /// the caller to drive, with its number for [`Engine::wait_recorded`].
     ///
-    /// The run is not spawned here: [`Engine::drive_once`] polls it once in the caller's task
-    /// and spawns it only when it does not finish at once. A check answered from memory (most
+    /// The run is not spawned here: [`Engine::drive`] decides where it runs. A check answered from memory (most
     /// built-ins that read configuration) then costs no task, no cross-thread wake-up and no
     /// timer, which is what lets 10,000 of them answer in a few milliseconds; a check that waits
     /// on I/O gets its own task, so that a report giving up at its deadline, or dropped by a
@@ -145,15 +146,32 @@ impl Engine {
         (Box::pin(run), id)
     }
 
-    /// Polls `run` once in the caller's task: `true` when it finished (and recorded); otherwise
-    /// it is spawned to finish on its own, and the caller may [`Engine::wait_recorded`].
-    pub(super) async fn drive_once(run: Run) -> bool {
+    /// Drives `run`, started by the caller: `true` when it finished (and recorded) here.
+    ///
+    /// A check whose last run finished at its first poll (one answered from memory) is polled
+    /// once in the caller's task; if it finishes, that cost no task and no wake-up. Any other
+    /// run, and a run that turns out to wait after all, is spawned, so that checks waiting on
+    /// I/O (or doing work before their first `.await`) run in parallel, as before, and a report
+    /// giving up at its deadline or dropped by a client hanging up does not cancel them. The
+    /// first run of every check is spawned: nothing is known of it yet.
+    pub(super) async fn drive(entry: &Arc<Entry>, run: Run) -> bool {
         let mut run = run;
-        let done = std::future::poll_fn(|cx| Poll::Ready(run.as_mut().poll(cx).is_ready())).await;
-        if !done {
-            drop(tokio::spawn(run));
+        if entry.finishes_at_once.load(Ordering::Relaxed) {
+            let done = std::future::poll_fn(|cx| Poll::Ready(run.as_mut().poll(cx).is_ready())).await;
+            if done {
+                return true;
+            }
+            entry.finishes_at_once.store(false, Ordering::Relaxed);
         }
-        done
+        let entry = Arc::clone(entry);
+        drop(tokio::spawn(async move {
+            let done = std::future::poll_fn(|cx| Poll::Ready(run.as_mut().poll(cx).is_ready())).await;
+            if !done {
+                run.await;
+            }
+            entry.finishes_at_once.store(done, Ordering::Relaxed);
+        }));
+        false
     }
 
     /// Waits until the run `id` of `entry` has recorded (or was abandoned).
@@ -231,7 +249,7 @@ impl Engine {
 
     /// What a report must wait for before taking `entry`'s result: nothing (`None`: cached, a
     /// background check, or `run == false`), the run already in flight, or a run it starts now
-    /// and drives (see [`Engine::drive_once`]).
+    /// and drives (see [`Engine::drive`]).
     pub(super) fn claim(self: &Arc<Self>, entry: &Arc<Entry>, run: bool) -> Option<(u64, Option<Run>)> {
         let mut slot = entry.slot();
         let fresh = slot.last.as_ref().is_some_and(|last| last.at.elapsed() < entry.ttl);

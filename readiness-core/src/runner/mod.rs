@@ -93,6 +93,7 @@ impl Engine {
                     slot: Mutex::default(),
                     recorded: tokio::sync::Notify::new(),
                     fresh_until: AtomicU64::new(0),
+                    finishes_at_once: AtomicBool::new(false),
                 })
             })
             .collect();
