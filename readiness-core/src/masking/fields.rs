@@ -146,30 +146,47 @@ const WORDS: &[(Word, &[&str])] = &[
     ),
 ];
 
-/// FNV-1a: the words are a dozen bytes at most and come from this file's tables, so a hash that
-/// resists collisions chosen by an attacker is not needed, and SipHash would cost more than the
-/// rest of the lookup.
-#[derive(Default)]
-struct WordHasher(u64);
-
-impl std::hash::Hasher for WordHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        let mut hash = self.0 ^ 0xcbf2_9ce4_8422_2325;
-        for &byte in bytes {
-            hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = hash;
-    }
+/// The word tables as one open-addressed table of zero-padded words, probed with one
+/// multiplication and compared as two machine words: a field name is judged on every sensitive
+/// stem that stands before a separator, and hashing each word byte by byte into a `HashMap`
+/// cost more than the rest of the judgement (about 700 instructions a name).
+struct WordTable {
+    slots: Box<[WordSlot; WORD_SLOTS]>,
 }
 
-type WordTable = std::collections::HashMap<&'static [u8], Word, std::hash::BuildHasherDefault<WordHasher>>;
+/// A word, zero-padded, its length and its class.
+type WordSlot = Option<([u64; 2], u8, Word)>;
+
+/// A power of two above twice the number of words, so a probe rarely goes past its first slot.
+const WORD_SLOTS: usize = 256;
+
+/// A word of at most [`MAX_WORD`] bytes as two words, zero-padded (its length is compared too:
+/// `is_sensitive_field` takes any string, and a word may then hold a zero byte).
+fn padded(lower: &[u8; MAX_WORD]) -> [u64; 2] {
+    let (low, high) = lower.split_at(8);
+    [u64::from_le_bytes(low.try_into().unwrap_or_default()), u64::from_le_bytes(high.try_into().unwrap_or_default())]
+}
+
+fn word_slot(key: [u64; 2], len: u8) -> usize {
+    let mixed = (key[0] ^ key[1].rotate_left(29) ^ u64::from(len)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    (mixed >> 56) as usize & (WORD_SLOTS - 1)
+}
 
 static WORD_TABLE: std::sync::LazyLock<WordTable> = std::sync::LazyLock::new(|| {
-    WORDS.iter().flat_map(|(class, words)| words.iter().map(move |word| (word.as_bytes(), *class))).collect()
+    let mut slots = Box::new([None; WORD_SLOTS]);
+    for (class, words) in WORDS {
+        for word in *words {
+            let mut lower = [0_u8; MAX_WORD];
+            lower[..word.len()].copy_from_slice(word.as_bytes());
+            let (key, len) = (padded(&lower), word.len() as u8);
+            let mut slot = word_slot(key, len);
+            while slots[slot].is_some() {
+                slot = (slot + 1) & (WORD_SLOTS - 1);
+            }
+            slots[slot] = Some((key, len, *class));
+        }
+    }
+    WordTable { slots }
 });
 
 fn classify(word: &[u8]) -> Word {
@@ -180,7 +197,17 @@ fn classify(word: &[u8]) -> Word {
     for (to, from) in lower.iter_mut().zip(word) {
         *to = from.to_ascii_lowercase();
     }
-    WORD_TABLE.get(&lower[..word.len()]).copied().unwrap_or(Word::Other)
+    let (key, len) = (padded(&lower), word.len() as u8);
+    let table = &*WORD_TABLE;
+    let mut slot = word_slot(key, len);
+    // The table is never full, so an empty slot ends every probe.
+    while let Some((known, known_len, class)) = table.slots[slot] {
+        if known == key && known_len == len {
+            return class;
+        }
+        slot = (slot + 1) & (WORD_SLOTS - 1);
+    }
+    Word::Other
 }
 
 /// How a sensitive field's value is masked.
