@@ -409,6 +409,17 @@ async fn checks_that_finish_at_once_are_fresh_in_the_report_that_ran_them() {
     }
 }
 
+/// Three passing reports from a task of their own: that task's id.
+async fn three_passing_reports_in_a_task(readiness: readiness_core::Readiness) -> Option<tokio::task::Id> {
+    let reporter = tokio::spawn(async move {
+        for _ in 0..3 {
+            assert_eq!(readiness.readiness().await.status, Status::Pass);
+        }
+        tokio::task::try_id()
+    });
+    reporter.await.unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_check_that_finishes_at_once_runs_in_the_reports_task_from_its_second_run() {
     let seen = Arc::new(Mutex::new(Vec::new()));
@@ -420,14 +431,7 @@ async fn a_check_that_finishes_at_once_runs_in_the_reports_task_from_its_second_
         })
         .build()
         .unwrap();
-    let reporter = tokio::spawn(async move {
-        let own = tokio::task::try_id();
-        for _ in 0..3 {
-            assert_eq!(readiness.readiness().await.status, Status::Pass);
-        }
-        own
-    });
-    let own = reporter.await.unwrap();
+    let own = three_passing_reports_in_a_task(readiness).await;
     let seen = seen.lock().unwrap().clone();
     // The first run is spawned (nothing is known of the check yet); the next ones, having
     // finished at their first poll, run in the report's own task.
@@ -451,15 +455,21 @@ async fn a_check_that_waits_keeps_its_own_task() {
         })
         .build()
         .unwrap();
-    let reporter = tokio::spawn(async move {
-        let own = tokio::task::try_id();
-        for _ in 0..3 {
-            assert_eq!(readiness.readiness().await.status, Status::Pass);
-        }
-        own
-    });
-    let own = reporter.await.unwrap();
+    let own = three_passing_reports_in_a_task(readiness).await;
     let seen = seen.lock().unwrap().clone();
     assert_eq!(seen.len(), 3);
     assert!(seen.iter().all(|task| *task != own), "{seen:?} vs {own:?}");
+}
+
+#[tokio::test]
+async fn a_timeout_of_duration_max_means_no_timeout() {
+    let readiness = builder()
+        .check_fn(CheckSpec::new("db:patient").critical().timeout(Duration::MAX), |_| async {
+            tokio::task::yield_now().await;
+            Outcome::pass()
+        })
+        .build()
+        .unwrap();
+    let report = readiness.readiness().await;
+    assert_eq!(report.status, Status::Pass, "{:?}", report.checks[0].outcome);
 }

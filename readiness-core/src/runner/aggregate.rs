@@ -92,8 +92,8 @@ impl Engine {
     /// Waits, until `deadline`, for every selected check that needs a run (see
     /// [`Engine::claim`]); each check's freshness for the report.
     ///
-    /// A run this report starts is polled once right here: one that finishes at once costs no
-    /// task, no waker and no timer. The others, and runs other reports started, are waited for
+    /// A run this report starts is driven by [`Engine::drive`]: one that finishes right here
+    /// costs no task, no waker and no timer. The others, and runs other reports started, are waited for
     /// together under one timer for the whole report, armed only when something is still
     /// running.
     async fn settle_all(self: &Arc<Self>, selected: &[&Arc<Entry>], deadline: Instant, run: bool) -> Vec<Freshness> {

@@ -20,7 +20,6 @@ use crate::spec::CheckSpec;
 
 pub(super) struct Completed {
     pub(super) outcome: Outcome,
-    pub(super) at: Instant,
     pub(super) time: OffsetDateTime,
     pub(super) duration: Duration,
 }
@@ -88,6 +87,11 @@ impl Entry {
 
 /// A run of a check not yet started: see [`Engine::start_run`].
 pub(super) type Run = BoxFuture<'static, ()>;
+
+/// Polls `run` once: whether it finished.
+async fn poll_once(run: &mut Run) -> bool {
+    std::future::poll_fn(|cx| Poll::Ready(run.as_mut().poll(cx).is_ready())).await
+}
 
 /// Clears the slot's run in flight when dropped while armed: see [`Engine::start_run`].
 struct ClearInflight {
@@ -157,15 +161,14 @@ impl Engine {
     pub(super) async fn drive(entry: &Arc<Entry>, run: Run) -> bool {
         let mut run = run;
         if entry.finishes_at_once.load(Ordering::Relaxed) {
-            let done = std::future::poll_fn(|cx| Poll::Ready(run.as_mut().poll(cx).is_ready())).await;
-            if done {
+            if poll_once(&mut run).await {
                 return true;
             }
             entry.finishes_at_once.store(false, Ordering::Relaxed);
         }
         let entry = Arc::clone(entry);
         drop(tokio::spawn(async move {
-            let done = std::future::poll_fn(|cx| Poll::Ready(run.as_mut().poll(cx).is_ready())).await;
+            let done = poll_once(&mut run).await;
             if !done {
                 run.await;
             }
@@ -222,7 +225,7 @@ impl Engine {
             slot.reported = Some(current);
             slot.ever_passed |= current != Status::Fail;
             let output = outcome.output.clone();
-            slot.last = Some(Completed { outcome, at: finished, time: OffsetDateTime::now_utc(), duration });
+            slot.last = Some(Completed { outcome, time: OffsetDateTime::now_utc(), duration });
             // At least 1: 0 means "not fresh".
             let until = finished.checked_add(entry.ttl).map_or(u64::MAX, |until| self.nanos_since_epoch(until));
             entry.fresh_until.store(until.max(1), Ordering::Release);
@@ -252,8 +255,7 @@ impl Engine {
     /// and drives (see [`Engine::drive`]).
     pub(super) fn claim(self: &Arc<Self>, entry: &Arc<Entry>, run: bool) -> Option<(u64, Option<Run>)> {
         let mut slot = entry.slot();
-        let fresh = slot.last.as_ref().is_some_and(|last| last.at.elapsed() < entry.ttl);
-        if !run || entry.is_background() || fresh {
+        if !run || entry.is_cached(self.nanos_since_epoch(Instant::now())) {
             None
         } else if let Some(id) = slot.inflight {
             Some((id, None))

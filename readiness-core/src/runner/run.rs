@@ -47,8 +47,8 @@ impl Engine {
             let context = CheckContext::new(Arc::clone(name), Arc::clone(&self.state));
             // The check may panic while making its future or while it runs: catch both.
             let run = AssertUnwindSafe(async { check.run(context).await }).catch_unwind();
-            // `timeout_at` from the instant already read: `timeout` would read the clock again.
-            let outcome = match tokio::time::timeout_at(started + timeout, run).await {
+            // Not `timeout_at(started + timeout)`: the sum panics for a timeout of `Duration::MAX`.
+            let outcome = match tokio::time::timeout(timeout, run).await {
                 Ok(Ok(outcome)) => outcome,
                 Ok(Err(panic)) => Outcome::fail(format!("panicked: {}", panic_message(panic.as_ref()))),
                 Err(_) => Outcome::fail(format!("timed out after {}", format_duration(timeout))),
