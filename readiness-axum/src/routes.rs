@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, RawQuery, Request, State};
+use axum::handler::Handler;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use axum::routing::{MethodRouter, get};
@@ -18,8 +20,8 @@ use secrecy::SecretString;
 use crate::attestation::{self, Attestation};
 use crate::metrics::RequestMetrics;
 use crate::problem::Problem;
-use crate::rejection::{self, Answered};
-use crate::request::{Format, Params, accepts_html, is_authorized, negotiate, parse_query};
+use crate::rejection::{self, Refusal};
+use crate::request::{Format, Params, accepts_html, is_authorized, negotiate, parse_query, path_is_well_formed};
 
 /// Who may see details: outputs, observed values, evidence, source locations, the checklist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -256,15 +258,14 @@ impl Routes {
             .route(&paths.readiness, probe_route(Probe::Readiness))
             .route(&paths.liveness, probe_route(Probe::Liveness))
             .route(&paths.startup, probe_route(Probe::Startup))
-            .route(&paths.checklist, get(checklist_handler))
-            .route(&paths.metrics, get(metrics_handler))
-            .route(&paths.attestation, get(attestation_handler))
-            .route(&keys, get(keys_handler))
-            .route(&trailing, get(too_deep_handler))
-            .route(&single, get(single_check_handler))
-            .route(&deeper, get(too_deep_handler))
-            .with_state(shared)
-            .layer(rejection::GuardLayer))
+            .route(&paths.checklist, only_get(checklist_handler))
+            .route(&paths.metrics, only_get(metrics_handler))
+            .route(&paths.attestation, only_get(attestation_handler))
+            .route(&keys, only_get(keys_handler))
+            .route(&trailing, only_get(too_deep_handler))
+            .route(&single, only_get(single_check_handler))
+            .route(&deeper, only_get(too_deep_handler))
+            .with_state(shared))
     }
 }
 
@@ -329,11 +330,20 @@ enum Probe {
     Startup = 2,
 }
 
+/// A route answering GET (and HEAD) with `handler`, and any other method with a 405 problem.
+fn only_get<H, T>(handler: H) -> MethodRouter<Arc<Shared>>
+where
+    H: Handler<T, Arc<Shared>>,
+    T: 'static,
+{
+    get(handler).fallback(rejection::method_not_allowed)
+}
+
 /// The route of one probe: the same handler, told which report it serves.
 fn probe_route(which: Probe) -> MethodRouter<Arc<Shared>> {
     // The request itself rather than the `HeaderMap` and `RawQuery` extractors, which copy the
     // headers and the query on every probe.
-    get(move |State(shared): AppState, request: axum::extract::Request| async move {
+    only_get(move |State(shared): AppState, request: Request| async move {
         probe(&shared, which, request.uri().query(), request.headers()).await
     })
 }
@@ -345,7 +355,7 @@ async fn probe(
     which: Probe,
     raw_query: Option<&str>,
     headers: &HeaderMap,
-) -> Result<Response, Problem> {
+) -> Result<Response, Refusal> {
     let query = parse_query(raw_query, Params::Report)?;
     let format = negotiate(&query, headers, &REPORT_FORMATS)?;
     let disclosure = shared.disclosure(headers);
@@ -379,25 +389,29 @@ async fn probe(
 
 async fn single_check_handler(
     State(shared): AppState,
-    Path(name): Path<String>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-) -> Result<Response, Problem> {
+    name: Result<Path<String>, PathRejection>,
+    request: Request,
+) -> Result<Response, Refusal> {
+    // Before the name: `Path` takes a malformed `%` sequence literally.
+    let Some(Path(name)) = name.ok().filter(|_| path_is_well_formed(request.uri().path())) else {
+        return Err(rejection::malformed_path());
+    };
     // An invalid name cannot be a check: 404, without echoing it.
     if !readiness_core::is_valid_check_name(&name) || shared.readiness.check_spec(&name).is_none() {
-        return Err(not_found());
+        return Err(not_found().into());
     }
-    let query = parse_query(query.as_deref(), Params::Plain)?;
-    let format = negotiate(&query, &headers, &REPORT_FORMATS)?;
+    let (query, headers) = (request.uri().query(), request.headers());
+    let query = parse_query(query, Params::Plain)?;
+    let format = negotiate(&query, headers, &REPORT_FORMATS)?;
     let mut report = shared.readiness.report(&Selection::check(name)).await.map_err(|_| not_found())?;
     report.notes.extend(query.ignored);
-    let (content_type, body) = render_report(&report, format, shared.disclosure(&headers), true);
+    let (content_type, body) = render_report(&report, format, shared.disclosure(headers), true);
     Ok(respond(status_of(&report), content_type, body))
 }
 
 /// Paths under the readiness path that cannot name a check.
-async fn too_deep_handler() -> Problem {
-    not_found()
+async fn too_deep_handler(request: Request) -> Refusal {
+    if path_is_well_formed(request.uri().path()) { not_found().into() } else { rejection::malformed_path() }
 }
 
 fn not_found() -> Problem {
@@ -408,7 +422,7 @@ async fn checklist_handler(
     State(shared): AppState,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
-) -> Result<Response, Problem> {
+) -> Result<Response, Refusal> {
     let headers = &headers;
     let query = parse_query(query.as_deref(), Params::Plain)?;
     let format = negotiate(&query, headers, &[Format::Json, Format::Html, Format::Markdown, Format::Oscal])?;
@@ -438,7 +452,7 @@ async fn metrics_handler(
     State(shared): AppState,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
-) -> Result<Response, Problem> {
+) -> Result<Response, Refusal> {
     let headers = &headers;
     let query = parse_query(query.as_deref(), Params::Plain)?;
     let format = negotiate(&query, headers, &[Format::Prometheus, Format::OpenMetrics])?;
@@ -466,7 +480,7 @@ async fn attestation_handler(
     State(shared): AppState,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
-) -> Result<Response, Problem> {
+) -> Result<Response, Refusal> {
     let headers = &headers;
     let query = parse_query(query.as_deref(), Params::Attestation)?;
     negotiate(&query, headers, &[Format::Json])?;
@@ -478,7 +492,7 @@ async fn attestation_handler(
 
 /// The verifying key, to anyone: a public key is no secret, and a verifier must get it
 /// without the detail token.
-async fn keys_handler(State(shared): AppState, RawQuery(query): RawQuery) -> Result<Response, Problem> {
+async fn keys_handler(State(shared): AppState, RawQuery(query): RawQuery) -> Result<Response, Refusal> {
     parse_query(query.as_deref(), Params::Plain)?;
     Ok(respond(StatusCode::OK, jwks::CONTENT_TYPE, shared.attestation.keys()))
 }
@@ -505,11 +519,6 @@ fn respond(status: StatusCode, content_type: &'static str, body: Bytes) -> Respo
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    // `nosniff` and `Vary` come from the guard, which every answer passes through. The marker
-    // only matters on an error status (the guard looks for it there alone), and an extension
-    // costs an allocation: a passing probe goes without.
-    if status.is_client_error() || status.is_server_error() {
-        response.extensions_mut().insert(Answered);
-    }
+    rejection::common_headers(headers);
     response
 }
