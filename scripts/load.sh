@@ -6,11 +6,12 @@
 #   2. RSS growth of the process over REQUESTS requests to /readiness (target < 5 MiB);
 #   3. /readiness latency while a check hangs (target ≤ 1 s), against the example service.
 # Needs wrk (Debian package `wrk`; installed when missing and running as root).
-# Usage: scripts/load.sh [DURATION_SECONDS=10] [REQUESTS=1000000]
+# Usage: scripts/load.sh [DURATION_SECONDS=10] [REQUESTS=1000000] [ROUNDS=5]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-10}
 requests=${2:-1000000}
+rounds=${3:-5}
 connections=64
 threads=2
 
@@ -34,16 +35,21 @@ measure() {
 }
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$pid/status"; }
 
-# Warm up both, then alternate to spread any drift over both.
+# Warm up both, then alternate ROUNDS times to spread any drift over both; the figure is the
+# ratio of the summed rates, and each round's own ratio is printed to show the spread.
 wrk -t1 -c8 -d2s "$base/bare" >/dev/null; wrk -t1 -c8 -d2s "$base/readiness" >/dev/null
-read -r bare1 bare_p99_1 <<<"$(measure "$base/bare")"; read -r ready1 ready_p99_1 <<<"$(measure "$base/readiness")"
-read -r bare2 bare_p99_2 <<<"$(measure "$base/bare")"; read -r ready2 ready_p99_2 <<<"$(measure "$base/readiness")"
-bare=$(echo "($bare1 + $bare2) / 2" | bc -l); ready=$(echo "($ready1 + $ready2) / 2" | bc -l)
-bare_p99=$(echo "($bare_p99_1 + $bare_p99_2) / 2" | bc -l); ready_p99=$(echo "($ready_p99_1 + $ready_p99_2) / 2" | bc -l)
+bare=0; ready=0; bare_p99=0; ready_p99=0; each=()
+for _ in $(seq 1 "$rounds"); do
+  read -r bare_rps bare_p99_round <<<"$(measure "$base/bare")"
+  read -r ready_rps ready_p99_round <<<"$(measure "$base/readiness")"
+  bare=$(echo "$bare + $bare_rps / $rounds" | bc -l); ready=$(echo "$ready + $ready_rps / $rounds" | bc -l)
+  bare_p99=$(echo "$bare_p99 + $bare_p99_round / $rounds" | bc -l)
+  ready_p99=$(echo "$ready_p99 + $ready_p99_round / $rounds" | bc -l)
+  each+=("$(printf '%.3f' "$(echo "$ready_rps / $bare_rps" | bc -l)")")
+done
 printf 'bare handler            %10.0f req/s, p99 %8.0f us\n' "$bare" "$bare_p99"
 printf '/readiness (TTL 1 s)    %10.0f req/s, p99 %8.0f us\n' "$ready" "$ready_p99"
-printf 'throughput ratio        %10.3f (target >= 0.95; rounds %.3f, %.3f)\n' "$(echo "$ready / $bare" | bc -l)" \
-  "$(echo "$ready1 / $bare1" | bc -l)" "$(echo "$ready2 / $bare2" | bc -l)"
+printf 'throughput ratio        %10.3f (target >= 0.95; rounds %s)\n' "$(echo "$ready / $bare" | bc -l)" "${each[*]}"
 printf 'p99 ratio               %10.3f (target <= 1.2)\n' "$(echo "$ready_p99 / $bare_p99" | bc -l)"
 
 # RSS over many requests: a fixed request count, bounded in time by wrk's own duration.

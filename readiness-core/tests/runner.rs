@@ -359,6 +359,39 @@ async fn the_version_and_is_cached_tell_when_a_rendered_report_can_be_reused() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn is_cached_judges_each_kind_by_its_own_checks() {
+    let runs = Arc::new(AtomicUsize::new(0));
+    let short = CheckSpec::new("dep:short").critical().ttl(Duration::from_secs(2));
+    let long = CheckSpec::new("dep:long").ttl(Duration::from_secs(60));
+    let alive = CheckSpec::new("process:alive").kind(CheckKind::Liveness).ttl(Duration::from_secs(60));
+    let scheduled = CheckSpec::new("dep:scheduled").interval(Duration::from_secs(3600));
+    let mut builder = builder();
+    for spec in [short, long, alive, scheduled] {
+        builder = counting(builder, spec, &runs, Duration::ZERO);
+    }
+    let readiness = builder.build().unwrap();
+    readiness.readiness().await;
+    readiness.liveness().await;
+    let selections = || {
+        [
+            Selection::readiness(),
+            Selection::liveness(),
+            Selection::startup(),
+            Selection::readiness().exclude("dep:short"),
+            Selection::check("dep:long"),
+        ]
+    };
+    assert_eq!(selections().map(|selection| readiness.is_cached(&selection)), [true; 5]);
+    tokio::time::advance(Duration::from_secs(3)).await;
+    // Only `dep:short` expired: the kinds it belongs to (readiness, and startup as a critical
+    // check) are no longer cached, the others are, and so is readiness without it. The
+    // scheduled check, whose result is never waited for, never counts.
+    assert_eq!(selections().map(|selection| readiness.is_cached(&selection)), [false, true, false, true, true]);
+    readiness.readiness().await;
+    assert_eq!(selections().map(|selection| readiness.is_cached(&selection)), [true; 5]);
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_run_goes_on_after_the_report_that_started_it_gives_up_at_its_deadline() {
     let runs = Arc::new(AtomicUsize::new(0));
     let spec = CheckSpec::new("db:slow").critical().timeout(Duration::from_secs(10)).ttl(Duration::from_secs(60));

@@ -302,9 +302,16 @@ impl Engine {
         let now = self.nanos_since_epoch(Instant::now());
         match &selection.only {
             Some(name) => self.by_name.get(name.as_str()).is_none_or(|index| self.entries[*index].is_cached(now)),
-            None => {
-                self.entries.iter().filter(|entry| entry.is_selected_by(selection)).all(|entry| entry.is_cached(now))
-            }
+            None => match selection.kind.and_then(|kind| CheckKind::ALL.iter().position(|each| *each == kind)) {
+                Some(slot) if selection.exclude.is_empty() => {
+                    self.on_demand_by_kind[slot].iter().all(|entry| now < entry.fresh_until.load(Ordering::Acquire))
+                }
+                _ => self
+                    .entries
+                    .iter()
+                    .filter(|entry| entry.is_selected_by(selection))
+                    .all(|entry| entry.is_cached(now)),
+            },
         }
     }
 

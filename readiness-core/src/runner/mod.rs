@@ -28,6 +28,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use tokio::sync::Semaphore;
 
+use crate::CheckKind;
 use crate::attestation::{Declaration, OperatorAttestation, Waiver};
 use crate::catalog::Control;
 use crate::plan::{Listener, Plan, RunnerSettings};
@@ -43,6 +44,10 @@ pub(crate) struct Engine {
     service: ServiceInfo,
     state: Arc<StateMap>,
     entries: Vec<Arc<Entry>>,
+    /// For each kind of [`CheckKind::ALL`], the entries its selection takes (no exclusions)
+    /// that run on demand: what [`Engine::is_cached`] reads on every probe, without judging
+    /// each entry again.
+    on_demand_by_kind: [Vec<Arc<Entry>>; 3],
     by_name: HashMap<Arc<str>, usize>,
     controls: Vec<Control>,
     checks_by_control: HashMap<String, Vec<usize>>,
@@ -97,6 +102,10 @@ impl Engine {
                 })
             })
             .collect();
+        let on_demand_by_kind = CheckKind::ALL.map(|kind| {
+            let selection = crate::Selection { kind: Some(kind), ..Default::default() };
+            entries.iter().filter(|entry| entry.is_selected_by(&selection) && !entry.is_background()).cloned().collect()
+        });
         let by_name = entries.iter().enumerate().map(|(index, entry)| (Arc::clone(&entry.name), index)).collect();
         let mut checks_by_control: HashMap<String, Vec<usize>> = HashMap::new();
         for (index, entry) in entries.iter().enumerate() {
@@ -122,6 +131,7 @@ impl Engine {
             service,
             state: Arc::new(state),
             entries,
+            on_demand_by_kind,
             by_name,
             controls,
             checks_by_control,
