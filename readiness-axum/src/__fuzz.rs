@@ -6,7 +6,7 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use crate::request::{self, Format, Params};
 
 /// Every format, in the order the routes prefer them on the probes.
-const FORMATS: [Format; 8] = [
+const FORMATS: [Format; 9] = [
     Format::HealthJson,
     Format::Json,
     Format::Text,
@@ -15,6 +15,7 @@ const FORMATS: [Format; 8] = [
     Format::Prometheus,
     Format::OpenMetrics,
     Format::Oscal,
+    Format::Dsse,
 ];
 
 /// Parses `raw` as the query of a report (`kind` 0), a plain endpoint (1) or the attestation

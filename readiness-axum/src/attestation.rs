@@ -11,6 +11,7 @@ use readiness_core::Report;
 use readiness_core::output::{in_toto, jwks};
 
 use crate::problem::Problem;
+use crate::request::Format;
 
 /// How long a statement may be believed after it is generated, unless configured.
 pub(crate) const DEFAULT_VALIDITY: Duration = Duration::from_secs(600);
@@ -33,6 +34,13 @@ impl Attestation {
     /// The JWK Set of the verifying key: public parts only, for anyone (empty without a key).
     pub(crate) fn keys(&self) -> Bytes {
         self.keys.clone()
+    }
+
+    /// What the route can answer: a signed envelope is JSON too, so a client asking for either
+    /// type gets it; an unsigned statement is no envelope, so a client asking for one alone is
+    /// refused (406) rather than given something unsigned.
+    pub(crate) fn formats(&self) -> &'static [Format] {
+        if self.signing.is_some() { &[Format::Dsse, Format::Json] } else { &[Format::Json] }
     }
 
     /// The statement of `report`: enveloped and signed when a key is configured, plainly marked

@@ -29,6 +29,8 @@ pub(crate) enum Format {
     /// OpenMetrics 1.0.0 text.
     OpenMetrics,
     Oscal,
+    /// A DSSE envelope (the signed attestation).
+    Dsse,
 }
 
 impl Format {
@@ -58,6 +60,7 @@ impl Format {
             Format::Prometheus => ("text", "plain", &[("version", "0.0.4")]),
             Format::OpenMetrics => ("application", "openmetrics-text", &[("version", "1.0.0")]),
             Format::Oscal => ("application", "oscal+json", &[]),
+            Format::Dsse => ("application", "vnd.dsse.envelope.v1+json", &[]),
         }
     }
 

@@ -510,7 +510,7 @@ async fn attestation_handler(
 ) -> Result<Response, Refusal> {
     let headers = &headers;
     let query = parse_query(query.as_deref(), Params::Attestation)?;
-    negotiate(&query, headers, &[Format::Json])?;
+    negotiate(&query, headers, shared.attestation.formats())?;
     shared.require_details(headers)?;
     let report = shared.readiness.checklist().await;
     let (content_type, body) = shared.attestation.render(&report, query.nonce.as_deref())?;

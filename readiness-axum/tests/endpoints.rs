@@ -632,6 +632,27 @@ async fn the_attestation_is_an_in_toto_statement_signed_when_a_key_is_set() {
     )
     .await;
     assert_eq!(answer.content_type, "application/vnd.dsse.envelope.v1+json");
+    // A verifier may ask for the envelope's own type, or for JSON; the unsigned statement is no
+    // envelope, so asking for one alone gets 406, never an unsigned statement.
+    let ask = |router: &Router, accept: &'static str| {
+        let request = Request::get("/readiness/attestation")
+            .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+            .header(header::ACCEPT, accept)
+            .body(Body::empty())
+            .unwrap();
+        let router = router.clone();
+        async move {
+            let answer = send(&router, request).await;
+            (answer.status, answer.content_type)
+        }
+    };
+    let envelope_type = "application/vnd.dsse.envelope.v1+json";
+    for accept in [envelope_type, "application/json", "application/*", "*/*", "text/html, application/json;q=0.5"] {
+        assert_eq!(ask(&signed, accept).await, (StatusCode::OK, envelope_type.to_owned()), "{accept}");
+    }
+    assert_eq!(ask(&signed, "text/plain").await.0, StatusCode::NOT_ACCEPTABLE);
+    assert_eq!(ask(&unsigned, envelope_type).await.0, StatusCode::NOT_ACCEPTABLE);
+    assert_eq!(ask(&unsigned, "application/json").await, (StatusCode::OK, "application/json".to_owned()));
     let envelope = json(&answer);
     assert_eq!(envelope["payloadType"], in_toto::PAYLOAD_TYPE);
     // The key id is derived from the key, and the key set (anonymous) serves it under that id.
