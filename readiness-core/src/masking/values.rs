@@ -2,8 +2,7 @@
 
 use std::borrow::Cow;
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::HashSet;
 use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, RwLock};
@@ -69,36 +68,75 @@ const LONG_VALUE: usize = 12;
 struct Sampled {
     step: usize,
     filter: Box<[u64]>,
-    grams: HashMap<u32, Vec<(usize, usize)>, BuildHasherDefault<GramHasher>>,
+    grams: GramTable,
 }
 
-/// Hashes a gram with one multiplication: grams are looked up on the masker's hot path, and
-/// they come from the service's own secrets, not from an attacker who could aim at collisions
-/// (SipHash, the default, costs more than the rest of the lookup).
-#[derive(Default)]
-struct GramHasher(u64);
+/// The exact grams behind the filter: an open-addressed table of the distinct grams (at most
+/// half full), each with its run of `(value, offset)` places. Written by hand rather than a
+/// `HashMap` of `Vec`s: a lookup is a multiplication and a compare of 4-byte keys in one array,
+/// where hashbrown's (with a one-multiplication hasher) cost about 150 instructions, most of
+/// what the index added to a log line.
+struct GramTable {
+    slots: Box<[GramSlot]>,
+    places: Box<[(u32, u32)]>,
+}
 
-impl Hasher for GramHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
+/// A slot of [`GramTable`]: `len == 0` is empty.
+#[derive(Clone, Copy, Default)]
+struct GramSlot {
+    gram: u32,
+    start: u32,
+    len: u32,
+}
 
-    fn write(&mut self, bytes: &[u8]) {
-        for &byte in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(byte)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+impl GramTable {
+    /// The table of `(gram, value, offset)` triples, in any order.
+    fn new(mut grams: Vec<(u32, u32, u32)>) -> Self {
+        grams.sort_unstable();
+        let distinct = grams.chunk_by(|one, other| one.0 == other.0).count();
+        let mut slots = vec![GramSlot::default(); (distinct * 2).next_power_of_two().max(2)].into_boxed_slice();
+        let mut start = 0;
+        for run in grams.chunk_by(|one, other| one.0 == other.0) {
+            let gram = run[0].0;
+            let mut slot = Self::slot_of(gram, slots.len());
+            while slots[slot].len != 0 {
+                slot = (slot + 1) & (slots.len() - 1);
+            }
+            // Values are at most a few KiB and there are at most millions of grams: `u32` holds
+            // every count (the registry refuses nothing, so saturate rather than wrap).
+            let len = u32::try_from(run.len()).unwrap_or(u32::MAX);
+            slots[slot] = GramSlot { gram, start: u32::try_from(start).unwrap_or(u32::MAX), len };
+            start += run.len();
         }
+        let places = grams.into_iter().map(|(_, value, offset)| (value, offset)).collect();
+        Self { slots, places }
     }
 
-    fn write_u32(&mut self, gram: u32) {
-        // The high half of the product depends on every bit of the gram; fold it into the low
-        // bits, which pick the bucket.
-        let product = u64::from(gram).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        self.0 = product ^ (product >> 32);
+    fn slot_of(gram: u32, slots: usize) -> usize {
+        // Another multiplier than the filter's, so the grams that pass the filter spread.
+        (u64::from(gram).wrapping_mul(0xD6E8_FEB8_6659_FD93) >> 32) as usize & (slots - 1)
+    }
+
+    /// The `(value, offset)` places of `gram`.
+    fn places(&self, gram: u32) -> &[(u32, u32)] {
+        let mut slot = Self::slot_of(gram, self.slots.len());
+        // At most half full, so an empty slot ends every probe.
+        loop {
+            let GramSlot { gram: known, start, len } = self.slots[slot];
+            if len == 0 {
+                return &[];
+            }
+            if known == gram {
+                return self.places.get(start as usize..start as usize + len as usize).unwrap_or_default();
+            }
+            slot = (slot + 1) & (self.slots.len() - 1);
+        }
     }
 }
 
 fn gram_at(bytes: &[u8], at: usize) -> u32 {
-    u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+    // One bounds check for the four bytes, not four: this runs at every sampled position.
+    bytes.get(at..at + GRAM).and_then(|gram| gram.try_into().ok()).map_or(0, u32::from_le_bytes)
 }
 
 /// The word and the two bits of `gram` in a filter of `words` words (a power of two): two bits
@@ -123,16 +161,18 @@ impl Sampled {
         // a formatter writing to a file): 8 to 128 KiB.
         let words = (gram_count * 2 / 64).next_power_of_two().clamp(1024, 16 * 1024);
         let mut filter = vec![0_u64; words].into_boxed_slice();
-        let mut grams: HashMap<u32, Vec<(usize, usize)>, BuildHasherDefault<GramHasher>> = HashMap::default();
+        let mut grams = Vec::with_capacity(gram_count);
         for (index, value) in values.iter().enumerate().filter(|(_, value)| value.len() >= LONG_VALUE) {
             for offset in 0..indexed(value) {
                 let gram = gram_at(value.as_bytes(), offset);
                 let (word, bit) = filter_slot(gram, words);
                 filter[word] |= bit;
-                grams.entry(gram).or_default().push((index, offset));
+                // A value's index and offset fit `u32`: the registry holds thousands of values
+                // of at most a few KiB, never four billion.
+                grams.push((gram, index as u32, offset as u32));
             }
         }
-        Some(Self { step, filter, grams })
+        Some(Self { step, filter, grams: GramTable::new(grams) })
     }
 
     fn find(&self, values: &[String], text: &[u8], ranges: &mut Vec<Range<usize>>) {
@@ -141,9 +181,9 @@ impl Sampled {
             let gram = gram_at(text, at);
             let (word, bit) = filter_slot(gram, self.filter.len());
             if self.filter[word] & bit == bit {
-                for &(index, offset) in self.grams.get(&gram).into_iter().flatten() {
-                    let value = values[index].as_bytes();
-                    let Some(start) = at.checked_sub(offset) else { continue };
+                for &(index, offset) in self.grams.places(gram) {
+                    let value = values[index as usize].as_bytes();
+                    let Some(start) = at.checked_sub(offset as usize) else { continue };
                     if text.get(start..start + value.len()) == Some(value) {
                         ranges.push(start..start + value.len());
                     }
