@@ -388,22 +388,21 @@ async fn probe(
     let reusable = query.is_empty() && format == Format::HealthJson && disclosure == Disclosure::Minimal;
     let slot = &shared.rendered[which as usize];
     let reuse = || {
+        if !reusable || !shared.readiness.is_cached(&selection) {
+            return None;
+        }
         let version = shared.readiness.version();
         lock(slot).as_ref().filter(|rendered| rendered.version == version).map(Rendered::to_response)
     };
-    if reusable && shared.readiness.is_cached(&selection) {
-        if let Some(response) = reuse() {
-            return Ok(response);
-        }
+    if let Some(response) = reuse() {
+        return Ok(response);
     }
     let version = shared.readiness.version();
     let mut report = shared.readiness.report(&selection).await.map_err(|_| not_found())?;
     // The requests that waited for the same runs got the same results: the first of them to
     // render leaves the body for the others (a render costs as much as fifty reuses).
-    if reusable && shared.readiness.is_cached(&selection) {
-        if let Some(response) = reuse() {
-            return Ok(response);
-        }
+    if let Some(response) = reuse() {
+        return Ok(response);
     }
     report.notes.extend(query.ignored);
     let status = status_of(&report);
