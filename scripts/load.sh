@@ -12,6 +12,8 @@ cd "$(dirname "$0")/.."
 duration=${1:-10}
 requests=${2:-1000000}
 rounds=${3:-5}
+case "$duration$requests$rounds" in *[!0-9]*) echo "usage: $0 [DURATION_SECONDS] [REQUESTS] [ROUNDS], whole numbers" >&2; exit 2 ;; esac
+if [ "$rounds" -lt 1 ] || [ "$duration" -lt 1 ]; then echo "DURATION_SECONDS and ROUNDS must be at least 1" >&2; exit 2; fi
 connections=64
 threads=2
 

@@ -7,7 +7,7 @@
 use libfuzzer_sys::fuzz_target;
 use readiness_axum::__fuzz;
 
-fuzz_target!(|input: (u8, &[u8])| {
+fuzz_target!(|input: (u16, &[u8])| {
     let (offered, accept) = input;
     match __fuzz::negotiate(accept, offered) {
         Ok(media_type) => {

@@ -32,7 +32,7 @@ pub fn parse_query(raw: &str, kind: u8) -> Result<Vec<String>, u16> {
 /// Negotiates an `Accept` header of these bytes among the formats picked by the bits of
 /// `offered` (at least one): the chosen media type, or the rejection's HTTP status (0 when the
 /// bytes cannot be a header value at all, which never reaches a handler).
-pub fn negotiate(accept: &[u8], offered: u8) -> Result<String, u16> {
+pub fn negotiate(accept: &[u8], offered: u16) -> Result<String, u16> {
     let offered: Vec<Format> =
         FORMATS.iter().enumerate().filter(|(bit, _)| offered & (1 << bit) != 0).map(|(_, format)| *format).collect();
     let offered = if offered.is_empty() { vec![Format::HealthJson] } else { offered };
@@ -50,4 +50,17 @@ pub fn accepts_html(accept: &[u8]) -> bool {
     let mut headers = HeaderMap::new();
     headers.insert(header::ACCEPT, value);
     request::accepts_html(&headers)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_format_can_be_offered_alone() {
+        for (bit, format) in FORMATS.iter().enumerate() {
+            assert_eq!(negotiate(b"*/*", 1 << bit), Ok(format.media_type()), "{format:?}");
+        }
+        assert_eq!(negotiate(b"*/*", u16::MAX), Ok(FORMATS[0].media_type()));
+    }
 }

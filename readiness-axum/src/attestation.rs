@@ -44,8 +44,15 @@ impl Attestation {
     }
 
     /// The statement of `report`: enveloped and signed when a key is configured, plainly marked
-    /// unsigned and served as plain JSON otherwise.
-    pub(crate) fn render(&self, report: &Report, nonce: Option<&str>) -> Result<(&'static str, Bytes), Problem> {
+    /// unsigned and served as plain JSON otherwise. `format` is the negotiated one of
+    /// [`Attestation::formats`]: an envelope is labelled `application/json` for a client that
+    /// asked for JSON rather than for the envelope's own type.
+    pub(crate) fn render(
+        &self,
+        report: &Report,
+        nonce: Option<&str>,
+        format: Format,
+    ) -> Result<(&'static str, Bytes), Problem> {
         let mut freshness = in_toto::Freshness::new(self.valid_for);
         if let Some(nonce) = nonce {
             freshness = freshness.nonce(nonce).map_err(|error| Problem::bad_request(error.to_string()))?;
@@ -54,7 +61,11 @@ impl Attestation {
         let subject = in_toto::Subject::new(report.service.name.clone(), digest);
         let mut statement = in_toto::statement(report, &subject, &freshness);
         Ok(match &self.signing {
-            Some(key) => (in_toto::ENVELOPE_CONTENT_TYPE, Bytes::from(in_toto::envelope(&statement, key).to_string())),
+            Some(key) => {
+                let content_type =
+                    if format == Format::Dsse { in_toto::ENVELOPE_CONTENT_TYPE } else { "application/json" };
+                (content_type, Bytes::from(in_toto::envelope(&statement, key).to_string()))
+            }
             None => {
                 in_toto::mark_unsigned(&mut statement);
                 (in_toto::STATEMENT_CONTENT_TYPE, Bytes::from(statement.to_string()))

@@ -32,9 +32,9 @@
 //!
 //! Every answer carries `Cache-Control: no-store`, `X-Content-Type-Options: nosniff` and
 //! `Vary: Accept, Authorization`. Every rejection is an `application/problem+json` body, the
-//! framework's own included: a path with a bad percent-encoding or not UTF-8 is a 400, another
-//! method than `GET` or `HEAD` a 405 (with `Allow`), an unknown path under the readiness path a
-//! 404.
+//! framework's own included: another method than `GET` or `HEAD` is a 405 (with `Allow`)
+//! whatever the path; a `GET` of a path under the readiness path with a bad percent-encoding or
+//! not UTF-8 is a 400, of an unknown path under it a 404.
 //!
 //! `Accept` is negotiated per RFC 9110 §12.5.1: each format takes the q-value of the most
 //! specific range that matches it (so `text/*, text/plain;q=0` refuses text), the highest wins,

@@ -9,8 +9,8 @@ use serde_json::json;
 /// The media type.
 pub const CONTENT_TYPE: &str = "application/problem+json";
 
-/// A problem to answer with: what every handler of the readiness routes returns as its error
-/// (`Result<Response, Problem>`), and what a service's own handlers may return too.
+/// A problem to answer with: every refusal of the readiness routes is one (with their `Vary`
+/// added), and a service's own handlers may return one too (`Result<Response, Problem>`).
 ///
 /// ```
 /// use axum::http::StatusCode;

@@ -38,16 +38,14 @@ impl IntoResponse for Refusal {
     }
 }
 
-/// The fallback of every readiness route's method router: a 405 problem with `Allow`.
-pub(crate) async fn method_not_allowed() -> Response {
-    let problem = Problem::new(
+/// The fallback of every readiness route's method router: a 405 problem. axum adds `Allow`
+/// (the methods the route's method router has, `GET,HEAD`) to what a method fallback answers.
+pub(crate) async fn method_not_allowed() -> Refusal {
+    Refusal(Problem::new(
         StatusCode::METHOD_NOT_ALLOWED,
         "Method Not Allowed",
         "the readiness routes answer GET and HEAD only",
-    );
-    let mut response = Refusal(problem).into_response();
-    response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET,HEAD"));
-    response
+    ))
 }
 
 /// The refusal of a path under the readiness path that does not decode: axum's `Path` would

@@ -399,11 +399,6 @@ async fn probe(
     }
     let version = shared.readiness.version();
     let mut report = shared.readiness.report(&selection).await.map_err(|_| not_found())?;
-    // The requests that waited for the same runs got the same results: the first of them to
-    // render leaves the body for the others (a render costs as much as fifty reuses).
-    if let Some(response) = reuse() {
-        return Ok(response);
-    }
     report.notes.extend(query.ignored);
     let status = status_of(&report);
     let response = render_report(&report, format, disclosure, query.verbose);
@@ -509,10 +504,10 @@ async fn attestation_handler(
 ) -> Result<Response, Refusal> {
     let headers = &headers;
     let query = parse_query(query.as_deref(), Params::Attestation)?;
-    negotiate(&query, headers, shared.attestation.formats())?;
+    let format = negotiate(&query, headers, shared.attestation.formats())?;
     shared.require_details(headers)?;
     let report = shared.readiness.checklist().await;
-    let (content_type, body) = shared.attestation.render(&report, query.nonce.as_deref())?;
+    let (content_type, body) = shared.attestation.render(&report, query.nonce.as_deref(), format)?;
     Ok(respond(StatusCode::OK, content_type, body))
 }
 

@@ -632,8 +632,9 @@ async fn the_attestation_is_an_in_toto_statement_signed_when_a_key_is_set() {
     )
     .await;
     assert_eq!(answer.content_type, "application/vnd.dsse.envelope.v1+json");
-    // A verifier may ask for the envelope's own type, or for JSON; the unsigned statement is no
-    // envelope, so asking for one alone gets 406, never an unsigned statement.
+    // A verifier may ask for the envelope's own type, or for JSON (then the envelope is
+    // labelled JSON); the unsigned statement is no envelope, so asking for one alone gets 406,
+    // never an unsigned statement.
     let ask = |router: &Router, accept: &'static str| {
         let request = Request::get("/readiness/attestation")
             .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
@@ -647,8 +648,11 @@ async fn the_attestation_is_an_in_toto_statement_signed_when_a_key_is_set() {
         }
     };
     let envelope_type = "application/vnd.dsse.envelope.v1+json";
-    for accept in [envelope_type, "application/json", "application/*", "*/*", "text/html, application/json;q=0.5"] {
+    for accept in [envelope_type, "application/*", "*/*", "text/html, application/*;q=0.5"] {
         assert_eq!(ask(&signed, accept).await, (StatusCode::OK, envelope_type.to_owned()), "{accept}");
+    }
+    for accept in ["application/json", "application/vnd.dsse.envelope.v1+json;q=0, application/json"] {
+        assert_eq!(ask(&signed, accept).await, (StatusCode::OK, "application/json".to_owned()), "{accept}");
     }
     assert_eq!(ask(&signed, "text/plain").await.0, StatusCode::NOT_ACCEPTABLE);
     assert_eq!(ask(&unsigned, envelope_type).await.0, StatusCode::NOT_ACCEPTABLE);

@@ -95,18 +95,16 @@ impl GramTable {
         grams.sort_unstable();
         let distinct = grams.chunk_by(|one, other| one.0 == other.0).count();
         let mut slots = vec![GramSlot::default(); (distinct * 2).next_power_of_two().max(2)].into_boxed_slice();
-        let mut start = 0;
+        let mut next = 0;
         for run in grams.chunk_by(|one, other| one.0 == other.0) {
             let gram = run[0].0;
             let mut slot = Self::slot_of(gram, slots.len());
             while slots[slot].len != 0 {
                 slot = (slot + 1) & (slots.len() - 1);
             }
-            // Values are at most a few KiB and there are at most millions of grams: `u32` holds
-            // every count (the registry refuses nothing, so saturate rather than wrap).
-            let len = u32::try_from(run.len()).unwrap_or(u32::MAX);
-            slots[slot] = GramSlot { gram, start: u32::try_from(start).unwrap_or(u32::MAX), len };
-            start += run.len();
+            // Counts fit `u32` (see `Sampled::new`).
+            slots[slot] = GramSlot { gram, start: next as u32, len: run.len() as u32 };
+            next += run.len();
         }
         let places = grams.into_iter().map(|(_, value, offset)| (value, offset)).collect();
         Self { slots, places }
@@ -135,6 +133,7 @@ impl GramTable {
 }
 
 fn gram_at(bytes: &[u8], at: usize) -> u32 {
+    debug_assert!(at + GRAM <= bytes.len(), "a gram past the end");
     // One bounds check for the four bytes, not four: this runs at every sampled position.
     bytes.get(at..at + GRAM).and_then(|gram| gram.try_into().ok()).map_or(0, u32::from_le_bytes)
 }
@@ -167,8 +166,8 @@ impl Sampled {
                 let gram = gram_at(value.as_bytes(), offset);
                 let (word, bit) = filter_slot(gram, words);
                 filter[word] |= bit;
-                // A value's index and offset fit `u32`: the registry holds thousands of values
-                // of at most a few KiB, never four billion.
+                // Every count of the index fits `u32`: it would take four billion grams, some
+                // 16 GB of secret values, to overflow one.
                 grams.push((gram, index as u32, offset as u32));
             }
         }
@@ -397,6 +396,39 @@ pub fn bound(text: &str, max_bytes: usize) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_gram_table_finds_each_gram_with_all_its_places_and_nothing_else() {
+        // Three grams of one slot, the last, so that probes collide and wrap round.
+        let slots = 8;
+        let mut last = (0_u32..).filter(|gram| GramTable::slot_of(*gram, slots) == slots - 1);
+        let (one, two, three, missing) =
+            (last.next().unwrap(), last.next().unwrap(), last.next().unwrap(), last.next().unwrap());
+        let table = GramTable::new(vec![(two, 2, 5), (one, 0, 0), (three, 3, 1), (two, 1, 3)]);
+        assert_eq!(table.slots.len(), slots);
+        assert_eq!(table.places(one), [(0, 0)]);
+        assert_eq!(table.places(two), [(1, 3), (2, 5)]);
+        assert_eq!(table.places(three), [(3, 1)]);
+        assert!(table.places(missing).is_empty(), "a gram of the same cluster that is not there");
+        assert!(GramTable::new(Vec::new()).places(one).is_empty());
+
+        // Many grams against a plain map.
+        let mut rng = fastrand::Rng::with_seed(7);
+        let triples: Vec<(u32, u32, u32)> =
+            (0..20_000).map(|_| (rng.u32(..5_000), rng.u32(..100), rng.u32(..40))).collect();
+        let table = GramTable::new(triples.clone());
+        let mut expected: std::collections::BTreeMap<u32, Vec<(u32, u32)>> = Default::default();
+        for (gram, value, offset) in triples {
+            expected.entry(gram).or_default().push((value, offset));
+        }
+        for gram in 0..6_000 {
+            let mut found = table.places(gram).to_vec();
+            found.sort_unstable();
+            let mut wanted = expected.get(&gram).cloned().unwrap_or_default();
+            wanted.sort_unstable();
+            assert_eq!(found, wanted, "gram {gram}");
+        }
+    }
 
     #[test]
     fn masks_every_registered_value_and_the_longest_first() {
