@@ -68,6 +68,8 @@ mod canary;
 #[cfg(feature = "log-masking")]
 mod fields;
 #[cfg(feature = "log-masking")]
+mod judged;
+#[cfg(feature = "log-masking")]
 mod panic;
 #[cfg(feature = "log-masking")]
 mod patterns;

@@ -13,7 +13,8 @@ use std::sync::LazyLock;
 
 use aho_corasick::{AhoCorasick, MatchKind, packed};
 
-use super::fields::{name_around, sensitivity, separator_after, value_after};
+use super::fields::{name_around, separator_after, value_after};
+use super::judged::sensitivity_of;
 use super::patterns::{ANCHORS, Pattern, Progress};
 use super::{url, values};
 
@@ -215,7 +216,7 @@ impl Scan {
         self.names_until = name.end;
         // The separator first: most stems stand in prose, not before one, and it costs less.
         let separator = separator_after(text, name.end)?;
-        let how = sensitivity(&text[name.clone()])?;
+        let how = sensitivity_of(&text[name.clone()])?;
         let value = value_after(text, separator, how)?;
         self.values_until = value.end;
         Some(value)
