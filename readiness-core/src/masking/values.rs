@@ -74,8 +74,9 @@ struct Sampled {
 /// The exact grams behind the filter: an open-addressed table of the distinct grams (at most
 /// half full), each with its run of `(value, offset)` places. Written by hand rather than a
 /// `HashMap` of `Vec`s: a lookup is a multiplication and a compare of 4-byte keys in one array,
-/// where hashbrown's (with a one-multiplication hasher) cost about 150 instructions, most of
-/// what the index added to a log line.
+/// where a hashbrown probe and then its `Vec` were two cache misses on a large index for each
+/// sampled gram that passed the filter (`mask_bytes` over the benchmark's events 894 → 621 ns,
+/// the index 274 → 183 instructions an event).
 struct GramTable {
     slots: Box<[GramSlot]>,
     places: Box<[(u32, u32)]>,

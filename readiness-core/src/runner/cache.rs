@@ -304,7 +304,7 @@ impl Engine {
             Some(name) => self.by_name.get(name.as_str()).is_none_or(|index| self.entries[*index].is_cached(now)),
             None => match selection.kind.and_then(|kind| CheckKind::ALL.iter().position(|each| *each == kind)) {
                 Some(slot) if selection.exclude.is_empty() => {
-                    self.on_demand_by_kind[slot].iter().all(|entry| now < entry.fresh_until.load(Ordering::Acquire))
+                    self.on_demand_by_kind[slot].iter().all(|entry| entry.is_cached(now))
                 }
                 _ => self
                     .entries
